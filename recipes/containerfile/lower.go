@@ -1,0 +1,139 @@
+package containerfile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// lower converts one BuildKit command into stevedore's type, or explains
+// why stevedore cannot build it.
+func lower(pos Pos, c instructions.Command) (Instruction, error) {
+	b := base{pos: pos, keyword: strings.ToUpper(c.Name()), cmd: c}
+	switch c := c.(type) {
+	case *instructions.ArgCommand:
+		return lowerArg(pos, c), nil
+	case *instructions.EnvCommand:
+		return &Env{base: b, Vars: kvs(c.Env)}, nil
+	case *instructions.LabelCommand:
+		return &Label{base: b, Labels: kvs(c.Labels)}, nil
+	case *instructions.WorkdirCommand:
+		return &Workdir{base: b, Path: c.Path}, nil
+	case *instructions.UserCommand:
+		return &User{base: b, User: c.User}, nil
+	case *instructions.ShellCommand:
+		return &Shell{base: b, Shell: c.Shell}, nil
+	case *instructions.EntrypointCommand:
+		return &Entrypoint{base: b, Cmd: c.CmdLine, PrependShell: c.PrependShell}, nil
+	case *instructions.CmdCommand:
+		return &Cmd{base: b, Cmd: c.CmdLine, PrependShell: c.PrependShell}, nil
+	case *instructions.RunCommand:
+		return lowerRun(b, c)
+	case *instructions.CopyCommand:
+		return lowerCopy(b, c)
+	case *instructions.AddCommand:
+		return lowerAdd(b, c)
+	}
+	return nil, fmt.Errorf("%s is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit", b.keyword)
+}
+
+func lowerArg(pos Pos, c *instructions.ArgCommand) *Arg {
+	a := &Arg{base: base{pos: pos, keyword: "ARG", cmd: c}}
+	for _, kv := range c.Args {
+		d := ArgDef{Key: kv.Key}
+		if kv.Value != nil {
+			v := *kv.Value
+			d.Default = &v
+		}
+		a.Args = append(a.Args, d)
+	}
+	return a
+}
+
+func kvs(in instructions.KeyValuePairs) []KeyValue {
+	out := make([]KeyValue, len(in))
+	for i, kv := range in {
+		out[i] = KeyValue{Key: kv.Key, Value: kv.Value}
+	}
+	return out
+}
+
+func lowerRun(b base, c *instructions.RunCommand) (Instruction, error) {
+	for _, f := range c.FlagsUsed {
+		if f != "network" {
+			return nil, unsupportedFlag("RUN", f)
+		}
+	}
+	netw := instructions.GetNetwork(c)
+	if netw != NetworkDefault && netw != NetworkNone {
+		return nil, fmt.Errorf("RUN --network=%s is not supported: every RUN runs without network (use --network=none, or omit the flag for a fetch step)", netw)
+	}
+	r := &Run{base: b, Cmd: c.CmdLine, PrependShell: c.PrependShell, Network: netw}
+	for _, f := range c.Files {
+		r.Heredocs = append(r.Heredocs, Heredoc{Name: f.Name, Data: f.Data, Chomp: f.Chomp})
+	}
+	return r, nil
+}
+
+func lowerCopy(b base, c *instructions.CopyCommand) (Instruction, error) {
+	switch {
+	case c.Link:
+		return nil, unsupportedFlag("COPY", "link")
+	case len(c.ExcludePatterns) > 0:
+		return nil, unsupportedFlag("COPY", "exclude")
+	case c.Parents:
+		return nil, unsupportedFlag("COPY", "parents")
+	}
+	return &Copy{
+		base: b, From: c.From, Chmod: c.Chmod, Chown: c.Chown,
+		Sources: c.SourcePaths, Heredocs: contents(c.SourceContents), Dest: c.DestPath,
+	}, nil
+}
+
+func lowerAdd(b base, c *instructions.AddCommand) (Instruction, error) {
+	switch {
+	case c.Link:
+		return nil, unsupportedFlag("ADD", "link")
+	case len(c.ExcludePatterns) > 0:
+		return nil, unsupportedFlag("ADD", "exclude")
+	case c.KeepGitDir != nil:
+		return nil, unsupportedFlag("ADD", "keep-git-dir")
+	case c.Checksum != "":
+		return nil, unsupportedFlag("ADD", "checksum")
+	case c.Unpack != nil:
+		return nil, unsupportedFlag("ADD", "unpack")
+	}
+	for _, src := range c.SourcePaths {
+		if isRemote(src) {
+			return nil, fmt.Errorf("ADD %s: remote sources are not supported: declare the file as a [sources] entry in package.toml and use ADD fetch/<file>", src)
+		}
+	}
+	return &Add{
+		base: b, Chmod: c.Chmod, Chown: c.Chown,
+		Sources: c.SourcePaths, Heredocs: contents(c.SourceContents), Dest: c.DestPath,
+	}, nil
+}
+
+func contents(in []instructions.SourceContent) []Heredoc {
+	var out []Heredoc
+	for _, sc := range in {
+		out = append(out, Heredoc{Name: sc.Path, Data: sc.Data, Expand: sc.Expand})
+	}
+	return out
+}
+
+func unsupportedFlag(instr, flag string) error {
+	return fmt.Errorf("%s --%s is not supported by stevedore yet; remove the flag or build this recipe with BuildKit", instr, flag)
+}
+
+// isRemote reports whether an ADD source is a URL or git reference, which
+// BuildKit would download.
+func isRemote(src string) bool {
+	for _, p := range []string{"http://", "https://", "git@", "git://", "ssh://"} {
+		if strings.HasPrefix(src, p) {
+			return true
+		}
+	}
+	return false
+}

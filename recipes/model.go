@@ -1,0 +1,79 @@
+package recipes
+
+import "github.com/stevedore-build/stevedore/recipes/containerfile"
+
+// DefaultPlatform is the platform of packages that do not set platforms.
+const DefaultPlatform = "linux/amd64"
+
+// Tree is a loaded, validated package tree.
+type Tree struct {
+	Root     string     // absolute path of the tree
+	Packages []*Package // sorted by stage, then name
+	Targets  []*Target  // sorted by name
+	// Warnings are problems that do not stop a build (unknown keys, a
+	// directory with only one of the two recipe files).
+	Warnings Problems
+
+	broken map[string]bool // targets of packages that failed to load
+}
+
+// Package is one packages/<stage>/<name> directory.
+type Package struct {
+	Stage string // directory under packages/
+	Name  string // directory name, equal to [package] name
+	Dir   string // absolute directory
+	// TOMLPath and ContainerfilePath are relative to the tree root.
+	TOMLPath          string
+	ContainerfilePath string
+
+	Version     string // effective version (after version_from), may be empty
+	VersionFrom string // "<stage>-<name>" the version is copied from, or empty
+	Description string
+	License     string
+	Website     string
+	Platforms   []string
+	Subpackages []string
+	Sources     []Source // sorted by key
+
+	Containerfile *containerfile.File
+
+	keyLine func(key string) int // line of a package.toml key, 0 if unknown
+}
+
+// Target returns the package's own target name, <stage>-<name>.
+func (p *Package) Target() string { return p.Stage + "-" + p.Name }
+
+// Source is one [sources.<key>] entry with every placeholder expanded.
+type Source struct {
+	Key        string
+	Hash       string // lowercase SHA-256 hex
+	Version    string // the source's version, defaulting to the package's
+	OwnVersion bool   // version was set in the source's own section
+	Format     string
+	GitSHA     string
+	File       string   // expanded file name
+	Mirrors    []string // expanded URLs, in order
+	// FileTemplate and MirrorTemplates are as written in package.toml.
+	FileTemplate    string
+	MirrorTemplates []string
+}
+
+// Target is one image to build: a package, or a subpackage of one.
+type Target struct {
+	Name        string // <stage>-<name>, the out/ directory and digest name
+	Stage       string
+	Package     string   // the package or subpackage name
+	Origin      *Package // the package whose Containerfile and sources build it
+	StageTarget string   // Containerfile stage to build; "" for the last one
+	Version     string
+	Platforms   []string          // as set in package.toml; empty means the build's default
+	BuildArgs   map[string]string // what StageX passes with --build-arg
+	FetchDir    string            // fetch/<stage>/<origin>, relative to the tree root
+	Deps        []string          // targets this one uses (FROM/COPY --from=stagex/...), sorted
+	// DepPos is where each dependency is first used in the Containerfile.
+	DepPos map[string]containerfile.Pos
+}
+
+// IsSubpackage reports whether the target is built from another package's
+// Containerfile.
+func (t *Target) IsSubpackage() bool { return t.Package != t.Origin.Name }

@@ -1,0 +1,184 @@
+package recipes
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
+)
+
+// resolveVersions applies version_from, following chains and reporting
+// dangling references and cycles.
+func resolveVersions(pkgs []*Package, broken map[string]bool, probs *problemList) {
+	byTarget := map[string]*Package{}
+	for _, p := range pkgs {
+		byTarget[p.Target()] = p
+	}
+	var resolve func(p *Package, chain []string) (string, bool)
+	resolve = func(p *Package, chain []string) (string, bool) {
+		if p.VersionFrom == "" {
+			return p.Version, true
+		}
+		for _, c := range chain {
+			if c == p.Target() {
+				probs.add(p.TOMLPath, p.keyLine("package.version_from"), "package.version_from", "cycle: %s", strings.Join(append(chain, p.Target()), " -> "))
+				return "", false
+			}
+		}
+		src, ok := byTarget[p.VersionFrom]
+		if !ok {
+			if broken[p.VersionFrom] {
+				return "", false
+			}
+			probs.add(p.TOMLPath, p.keyLine("package.version_from"), "package.version_from", "%q names no package of the tree (want <stage>-<name>, e.g. core-%s)", p.VersionFrom, p.Name)
+			return "", false
+		}
+		return resolve(src, append(chain, p.Target()))
+	}
+	for _, p := range pkgs {
+		if v, ok := resolve(p, nil); ok {
+			p.Version = v
+		}
+	}
+}
+
+// expandSources fills in each source's version, file and mirror URLs.
+func expandSources(p *Package, probs *problemList) {
+	for i := range p.Sources {
+		s := &p.Sources[i]
+		if !s.OwnVersion {
+			s.Version = p.Version
+		}
+		vars := sourceVars(s.Version, s.Format)
+		if s.FileTemplate == "" && len(s.MirrorTemplates) > 0 {
+			s.FileTemplate = lastElement(s.MirrorTemplates[0])
+			if strings.Contains(s.FileTemplate, "{file}") || s.FileTemplate == "" {
+				probs.add(p.TOMLPath, p.keyLine("sources."+s.Key), "sources."+s.Key+".file", "missing, and the first mirror does not end in a file name to default to: set file")
+				continue
+			}
+		}
+		s.File = expand(s.FileTemplate, vars)
+		if s.File == "" || strings.ContainsAny(s.File, "/\\") || s.File == "." || s.File == ".." {
+			probs.add(p.TOMLPath, p.keyLine("sources."+s.Key+".file"), "sources."+s.Key+".file", "expands to %q, which is not a plain file name", s.File)
+			continue
+		}
+		vars["file"] = s.File
+		s.Mirrors = nil
+		for _, m := range s.MirrorTemplates {
+			s.Mirrors = append(s.Mirrors, expand(m, vars))
+		}
+	}
+}
+
+// lastElement is the last path element of a URL (template), without query.
+func lastElement(u string) string {
+	if parsed, err := url.Parse(u); err == nil && parsed.Path != "" {
+		return path.Base(parsed.Path)
+	}
+	return path.Base(u)
+}
+
+// makeTargets creates a target for every package and subpackage and
+// reports duplicates.
+func (t *Tree) makeTargets(opts Options, probs *problemList) {
+	seen := map[string]*Target{}
+	add := func(tg *Target, file string, line int) {
+		if prev, dup := seen[tg.Name]; dup {
+			probs.add(file, line, "", "target %s is defined twice: by %s and by %s", tg.Name, describe(prev), describe(tg))
+			return
+		}
+		seen[tg.Name] = tg
+		t.Targets = append(t.Targets, tg)
+	}
+	for _, p := range t.Packages {
+		args := buildArgs(p, opts.SourceDateEpoch)
+		fetchDir := path.Join("fetch", p.Stage, p.Name)
+		add(&Target{Name: p.Target(), Stage: p.Stage, Package: p.Name, Origin: p, Version: p.Version,
+			Platforms: p.Platforms, BuildArgs: args, FetchDir: fetchDir}, p.TOMLPath, p.keyLine("package.subpackages"))
+		for _, sub := range p.Subpackages {
+			add(&Target{Name: p.Stage + "-" + sub, Stage: p.Stage, Package: sub, Origin: p,
+				StageTarget: "package-" + sub, Version: p.Version, Platforms: p.Platforms,
+				BuildArgs: args, FetchDir: fetchDir}, p.TOMLPath, p.keyLine("package.subpackages"))
+		}
+	}
+	sort.Slice(t.Targets, func(i, j int) bool { return t.Targets[i].Name < t.Targets[j].Name })
+}
+
+func describe(tg *Target) string {
+	if tg.IsSubpackage() {
+		return fmt.Sprintf("subpackage %q of %s", tg.Package, tg.Origin.TOMLPath)
+	}
+	return tg.Origin.TOMLPath
+}
+
+// stagexPrefix marks named contexts that are other targets' images.
+const stagexPrefix = "stagex/"
+
+// isContext reports the named build contexts StageX defines for a build.
+func isContext(name string) bool {
+	return name == "fetch" || strings.HasPrefix(name, stagexPrefix)
+}
+
+// resolveDeps finds each target's dependencies from its Containerfile and
+// checks that they exist.
+func (t *Tree) resolveDeps(opts Options, probs *problemList) {
+	known := map[string]bool{}
+	for _, tg := range t.Targets {
+		known[tg.Name] = true
+	}
+	for _, tg := range t.Targets {
+		f := tg.Origin.Containerfile
+		plat := opts.Platform
+		if len(tg.Platforms) > 0 {
+			plat = tg.Platforms[0]
+		}
+		build, _ := containerfile.ParsePlatform(DefaultPlatform)
+		target, _ := containerfile.ParsePlatform(plat)
+		globals, err := f.GlobalArgs(tg.BuildArgs, containerfile.AutomaticArgs(build, target))
+		if err != nil {
+			probs.add(f.Path, 0, "", "%v", err)
+			continue
+		}
+		needs, err := f.Needs(tg.StageTarget, globals, isContext)
+		if err != nil {
+			if e, ok := err.(containerfile.Error); ok {
+				probs.add(e.Pos.File, e.Pos.Line, "", "%s", e.Msg)
+			} else {
+				probs.add(tg.Origin.TOMLPath, 0, "", "target %s: %v", tg.Name, err)
+			}
+			continue
+		}
+		deps := map[string]containerfile.Pos{}
+		for _, r := range needs.Contexts {
+			if !strings.HasPrefix(r.Name, stagexPrefix) {
+				continue
+			}
+			dep := strings.TrimPrefix(r.Name, stagexPrefix)
+			if !known[dep] {
+				if t.broken[dep] {
+					continue
+				}
+				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: no target %s in this tree (expected packages/%s/)", r.How, r.Name, dep, strings.Replace(dep, "-", "/", 1))
+				continue
+			}
+			if dep == tg.Name {
+				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: a target cannot depend on itself", r.How, r.Name)
+				continue
+			}
+			if _, ok := deps[dep]; !ok {
+				deps[dep] = r.Pos
+			}
+		}
+		for _, r := range needs.Images {
+			probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: not a stage of this file, not stagex/<target> and not scratch; image references are not supported yet (name the stage, or make the image a package of the tree)", r.How, r.Name)
+		}
+		tg.DepPos = deps
+		for d := range deps {
+			tg.Deps = append(tg.Deps, d)
+		}
+		sort.Strings(tg.Deps)
+	}
+}

@@ -1,0 +1,56 @@
+package recipes
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/stevedore-build/stevedore/recipes/fetch"
+)
+
+// FetchItems lists the source files of targets, once per origin package,
+// as the fetcher's plain items: fetch/<stage>/<origin>/<file> under the tree.
+func (t *Tree) FetchItems(targets []*Target) []fetch.Item {
+	var items []fetch.Item
+	for _, p := range origins(targets) {
+		for _, s := range p.Sources {
+			items = append(items, fetch.Item{
+				Package: p.Target(),
+				Key:     s.Key,
+				File:    s.File,
+				SHA256:  s.Hash,
+				URLs:    s.Mirrors,
+				Dest:    filepath.Join(t.Root, "fetch", p.Stage, p.Name),
+			})
+		}
+	}
+	return items
+}
+
+// LinkFetched makes each origin's fetched files available in
+// packages/<stage>/<origin>/fetch/, as StageX does before a build, so that
+// recipes can `ADD fetch/<file>` from the main context.
+func (t *Tree) LinkFetched(targets []*Target) error {
+	for _, p := range origins(targets) {
+		if len(p.Sources) == 0 {
+			continue
+		}
+		src := filepath.Join(t.Root, "fetch", p.Stage, p.Name)
+		if err := fetch.LinkInto(src, filepath.Join(p.Dir, "fetch")); err != nil {
+			return fmt.Errorf("link sources of %s: %w", p.Target(), err)
+		}
+	}
+	return nil
+}
+
+// origins returns the distinct origin packages of targets, in order.
+func origins(targets []*Target) []*Package {
+	seen := map[*Package]bool{}
+	var out []*Package
+	for _, tg := range targets {
+		if !seen[tg.Origin] {
+			seen[tg.Origin] = true
+			out = append(out, tg.Origin)
+		}
+	}
+	return out
+}
