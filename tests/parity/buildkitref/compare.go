@@ -1,0 +1,60 @@
+package buildkitref
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/digests/explain"
+)
+
+// ManifestDigest returns the digest StageX records for a layout: index.json
+// → manifests[0] → (nested index) → manifests[0].
+func ManifestDigest(dir string) (v1.Hash, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("read index.json: %w", err)
+	}
+	for depth := 0; depth < 4; depth++ {
+		var idx v1.IndexManifest
+		if err := json.Unmarshal(raw, &idx); err != nil {
+			return v1.Hash{}, fmt.Errorf("parse index in %s: %w", dir, err)
+		}
+		if len(idx.Manifests) == 0 {
+			return v1.Hash{}, fmt.Errorf("layout %s: empty index", dir)
+		}
+		d := idx.Manifests[0]
+		if !d.MediaType.IsIndex() {
+			return d.Digest, nil
+		}
+		if raw, err = os.ReadFile(filepath.Join(dir, "blobs", d.Digest.Algorithm, d.Digest.Hex)); err != nil {
+			return v1.Hash{}, fmt.Errorf("read index blob %s: %w", d.Digest, err)
+		}
+	}
+	return v1.Hash{}, fmt.Errorf("layout %s: indexes nested too deep", dir)
+}
+
+// Explain compares two image references (layout directories or any form
+// transport.ParseRef accepts) and returns the result.
+func Explain(ctx context.Context, a, b string) (*explain.Result, error) {
+	return explain.Refs(ctx, a, b, "", explain.Options{})
+}
+
+// RequireIdentical fails t, printing why, unless layouts want and got are
+// the same image. It is what a parity test calls after building a target
+// with BuildKit (want) and stevedore (got).
+func RequireIdentical(t testing.TB, want, got string) {
+	t.Helper()
+	res, err := Explain(context.Background(), want, got)
+	if err != nil {
+		t.Fatalf("compare %s with %s: %v", want, got, err)
+	}
+	if !res.Identical {
+		t.Fatalf("images differ (a = BuildKit, b = stevedore):\n%s", res)
+	}
+}
