@@ -1,0 +1,13 @@
+// Package signature makes and checks StageX image signatures: the
+// containers/image "simple signing" payload, signed as a binary OpenPGP
+// signed message and stored as
+// signatures/<registry>/<target>@sha256=<hex>/signature-<N>.
+//
+// Verification parses the message itself instead of trusting either
+// go-crypto API: exactly one one-pass signature, one literal data packet and
+// one signature (optionally inside one compressed packet), nothing after it;
+// the payload parsed strictly; the key found in the keyring, subkeys only
+// when bound (and cross-signed); the key neither expired nor revoked at the
+// caller's clock; no SHA-1 or weaker hash, no RSA or DSA key under 2048 bits.
+// A quorum counts distinct primary keys.
+package signature
