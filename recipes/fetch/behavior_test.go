@@ -21,7 +21,7 @@ func TestParallelBound(t *testing.T) {
 		b := newBlob(fmt.Sprint("file ", i))
 		name := fmt.Sprintf("f%d.tar", i)
 		routes["/"+name] = func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(40 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 			w.Write(b.data)
 		}
 		items = append(items, Item{Package: "p", Key: name, File: name, SHA256: b.sha, Dest: dest})
@@ -104,7 +104,7 @@ func TestSharedFileError(t *testing.T) {
 	a := Item{Package: "core-a", Key: "s", File: "s.tar", SHA256: good.sha, Dest: dest, URLs: []string{dead}}
 	b := Item{Package: "core-b", Key: "t", File: "s.tar", SHA256: good.sha, Dest: dest, URLs: []string{dead}}
 	err := Fetch(context.Background(), []Item{b, a}, Options{})
-	want := "fetch core-a source s (also needed by core-b source t): s.tar: 1 sources failed\n    " + dead + ": connection refused"
+	want := "fetch core-a source s (also needed by core-b source t): s.tar: 1 source failed\n    " + dead + ": connection refused"
 	if err == nil || err.Error() != want {
 		t.Errorf("Fetch = %v\nwant %s", err, want)
 	}

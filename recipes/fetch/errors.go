@@ -55,7 +55,7 @@ func (e *SourceError) Error() string {
 	case len(e.Attempts) == 0:
 		b.WriteString(": no source to try")
 	default:
-		fmt.Fprintf(&b, ": %d sources failed", len(e.Attempts))
+		fmt.Fprintf(&b, ": %d %s failed", len(e.Attempts), plural(len(e.Attempts), "source", "sources"))
 	}
 	for _, a := range e.Attempts {
 		b.WriteString("\n    " + a.String())
@@ -84,7 +84,7 @@ type MissingError struct {
 
 func (e *MissingError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "fetch offline: %d source files missing (no network allowed; copy them in place or pass a mirror dir):", len(e.Sources))
+	fmt.Fprintf(&b, "fetch offline: %d source %s missing (no network allowed; copy them in place or pass a mirror dir):", len(e.Sources), plural(len(e.Sources), "file", "files"))
 	for _, s := range e.Sources {
 		fmt.Fprintf(&b, "\n  %s source %s: %s at %s", s.Package, s.Key, s.File, s.Path)
 		if s.Err != nil {
@@ -134,3 +134,10 @@ func (e *truncatedError) Error() string {
 
 // errStalled marks a request cancelled by the stall timer.
 var errStalled = errors.New("stalled")
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

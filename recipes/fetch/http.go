@@ -53,6 +53,10 @@ func (r *runner) get(ctx context.Context, j *job, rawURL string) (final string, 
 	if err != nil {
 		return "", err
 	}
+	// Ask for the bytes as stored: otherwise Go's transport requests gzip
+	// and silently decompresses, and a server that gzips a .tar.gz on the
+	// fly would turn into a hash mismatch (curl and wget do not decompress).
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := r.opts.Client.Do(req)
 	if err != nil {
 		return redirected(err), err

@@ -1,7 +1,9 @@
 package fetch
 
 import (
+	"compress/gzip"
 	"context"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -19,7 +21,9 @@ func TestFetchHTTP(t *testing.T) {
 		"/good.tar.gz": serve(good),
 		"/evil.tar.gz": serve(evil),
 		"/old":         func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/good.tar.gz", http.StatusFound) },
-		"/moved":       func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/gone", http.StatusMovedPermanently) },
+		"/moved": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/gone", http.StatusMovedPermanently)
+		},
 		"/truncated": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "1000")
 			w.Write(good.data) // then the handler returns: the server closes the connection
@@ -105,4 +109,52 @@ func TestFetchHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNoTransparentDecompression checks that a server which would gzip the
+// response on request still yields the stored bytes.
+func TestNoTransparentDecompression(t *testing.T) {
+	good := newBlob(strings.Repeat("compressible ", 100))
+	srv := newTestServer(t, map[string]http.HandlerFunc{"/z.tar.gz": func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			zw.Write([]byte("not the stored bytes"))
+			zw.Close()
+			return
+		}
+		w.Write(good.data)
+	}})
+	dest := t.TempDir()
+	it := item(dest, "z.tar.gz", good, srv.url("/z.tar.gz"))
+	if err := Fetch(context.Background(), []Item{it}, Options{}); err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	wantFile(t, it.Path(), good)
+}
+
+// TestDeadline checks that the caller's deadline ends a slow download with
+// the context's error and no leftovers.
+func TestDeadline(t *testing.T) {
+	good := newBlob("never complete")
+	srv := newTestServer(t, map[string]http.HandlerFunc{"/trickle": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		for {
+			w.Write([]byte("x"))
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}})
+	dest := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := Fetch(ctx, []Item{item(dest, "t.tar", good, srv.url("/trickle"))}, Options{StallTimeout: time.Second})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Fetch = %v, want context.DeadlineExceeded", err)
+	}
+	wantDir(t, dest)
 }

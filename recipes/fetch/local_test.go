@@ -241,3 +241,19 @@ func wantKinds(t *testing.T, rec *recorder, want ...Kind) {
 		}
 	}
 }
+
+// TestDirectoryInTheWay checks that a directory at the file's path is
+// reported, not removed.
+func TestDirectoryInTheWay(t *testing.T) {
+	good := newBlob("d")
+	dest := t.TempDir()
+	it := item(dest, "d.tar", good, deadURL(t))
+	if err := os.Mkdir(it.Path(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Fetch(context.Background(), []Item{it}, Options{})
+	if err == nil || !strings.Contains(err.Error(), it.Path()+" is a directory") {
+		t.Errorf("Fetch = %v, want the directory named", err)
+	}
+	wantDir(t, dest, "d.tar")
+}

@@ -13,15 +13,16 @@ type Kind int
 const (
 	// KindBegin starts a Fetch call; Total is the number of distinct files.
 	KindBegin Kind = iota
-	// KindStart: a copy or download from URL (a URL or a local path)
-	// begins; Total is its size, -1 if unknown.
+	// KindStart: a download from URL begins (the response headers are in);
+	// Total is its size, -1 if unknown. Local copies have no Start.
 	KindStart
 	// KindProgress: Bytes of Total received so far (at most a few per second).
 	KindProgress
 	// KindAttemptFailed: the attempt at URL failed with Err; Fetch moves on
 	// (to the same URL after a backoff, to the next source, or to KindFailed).
 	KindAttemptFailed
-	// KindDone: the file is in place, verified, taken from URL; Bytes long.
+	// KindDone: the file is in place, verified, taken from URL (a URL or a
+	// mirror dir path); Bytes long.
 	KindDone
 	// KindSkipped: the file was already present with the right hash.
 	KindSkipped
