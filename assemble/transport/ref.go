@@ -80,11 +80,11 @@ func ParseRef(s, tree string) (Ref, error) {
 }
 
 // splitTag splits "path:tag" at the last colon when the part after it looks
-// like a tag (no path separator), so that paths with colons still work when
+// like a tag (not empty, no path separator), so that paths with colons still work when
 // they contain a separator after the last colon.
 func splitTag(s string) (path, tag string) {
 	i := strings.LastIndexByte(s, ':')
-	if i < 0 || strings.ContainsRune(s[i+1:], '/') {
+	if i < 0 || i == len(s)-1 || strings.ContainsRune(s[i+1:], '/') {
 		return s, ""
 	}
 	return s[:i], s[i+1:]

@@ -127,6 +127,9 @@ func isText(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 }
 // first differing line for text or the bytes from the first difference.
 func (fd *firstDiff) describe(s contentSum, side []byte) string {
 	if isText(fd.a) && isText(fd.b) {
+		if len(side) == 0 {
+			return fmt.Sprintf("%s; line %d: <end of content>", s, fd.line)
+		}
 		return fmt.Sprintf("%s; line %d: %s", s, fd.line, quoteShort(string(side), 120))
 	}
 	cp := min(commonPrefix(fd.a, fd.b), len(side))

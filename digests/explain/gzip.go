@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -152,12 +153,16 @@ func guessLevel(img *transport.Image, d v1.Descriptor, h *gzipHeader) (string, e
 	if _, err := s.finish(); err != nil {
 		return "", err
 	}
+	var match []string
 	for i, z := range zs {
 		z.Close()
 		sum := hs[i].sum()
 		if fmt.Sprintf("%x", sum.sum[:]) == d.Digest.Hex {
-			return levelName(levels[i]), nil
+			match = append(match, levelName(levels[i]))
 		}
+	}
+	if len(match) > 0 {
+		return strings.Join(match, " = "), nil
 	}
 	return fmt.Sprintf("not Go compress/gzip at any level (xfl %d%s)", h.XFL, xflHint(h.XFL)), nil
 }

@@ -95,12 +95,31 @@ func walkObject(field string, x, y map[string]any, diff func(field, a, b string)
 		yv, yok := y[k]
 		switch {
 		case !xok:
-			diff(f, Absent, leaf(yv))
+			absentObject(f, yv, true, diff)
 		case !yok:
-			diff(f, leaf(xv), Absent)
+			absentObject(f, xv, false, diff)
 		default:
 			walkJSON(f, xv, yv, diff)
 		}
+	}
+}
+
+// absentObject reports a value present on one side only. A non-empty
+// object is reported key by key, so that a new annotation is named.
+func absentObject(field string, v any, inB bool, diff func(field, a, b string)) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		if inB {
+			diff(field, Absent, leaf(v))
+		} else {
+			diff(field, leaf(v), Absent)
+		}
+		return
+	}
+	if inB {
+		walkObject(field, map[string]any{}, m, diff)
+	} else {
+		walkObject(field, m, map[string]any{}, diff)
 	}
 }
 
