@@ -1,0 +1,66 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stevedore-build/stevedore/digests"
+)
+
+func init() { register(newVerifyCmd) }
+
+// verifyOptions are the flags of `stevedore verify`.
+type verifyOptions struct {
+	Signatures bool
+	sig        signatureFlags
+}
+
+func newVerifyCmd(g *globalOptions) *cobra.Command {
+	o := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [TARGET...]",
+		Short: "Check built targets against digests/<stage>.txt (and, optionally, their signatures)",
+		Long: `verify compares the image manifest digest of each out/<target>/ with the line
+recorded in digests/<stage>.txt and lists every mismatch, unrecorded target,
+unbuilt target and unreadable layout. With no TARGET, every target in out/.
+
+With --signatures it also requires, for each target, valid signatures by at
+least --quorum distinct keys of --keyring (see verify-signatures).
+
+Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
+		Example: `  stevedore --tree ~/stagex verify
+  stevedore --tree ~/stagex verify core-gcc
+  stevedore --tree ~/stagex verify --signatures --keyring keys/ --quorum 2 core-gcc`,
+		Args: argsRange(0, -1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !o.Signatures && (cmd.Flags().Changed("keyring") || cmd.Flags().Changed("quorum")) {
+				return usageErrorf("verify: --keyring and --quorum need --signatures")
+			}
+			rep, err := digests.Verify(g.Tree, args)
+			if err != nil {
+				return err
+			}
+			rep.Write(cmd.OutOrStdout())
+			ok := rep.OK()
+			if o.Signatures {
+				targets := make([]string, 0, len(rep.Checks))
+				for _, c := range rep.Checks {
+					targets = append(targets, c.Target)
+				}
+				sigOK, err := o.sig.run(cmd, g, targets, time.Now())
+				if err != nil {
+					return err
+				}
+				ok = ok && sigOK
+			}
+			if !ok {
+				return silentExit(exitFailure)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.Signatures, "signatures", false, "also verify signatures against --keyring with --quorum")
+	o.sig.register(cmd, "signatures-dir")
+	return cmd
+}
