@@ -146,6 +146,8 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 		if err != nil {
 			if e, ok := err.(containerfile.Error); ok {
 				probs.add(e.Pos.File, e.Pos.Line, "", "%s", e.Msg)
+			} else if tg.IsSubpackage() {
+				probs.add(tg.Origin.TOMLPath, tg.Origin.keyLine("package.subpackages"), "package.subpackages", "subpackage %s needs %v", tg.Package, err)
 			} else {
 				probs.add(tg.Origin.TOMLPath, 0, "", "target %s: %v", tg.Name, err)
 			}

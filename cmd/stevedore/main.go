@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -21,30 +23,35 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run executes the CLI with args and returns the process exit code.
-func run(args []string) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRootCmd()
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
 	var ee *exitError
-	if errors.As(err, &ee) {
+	if !errors.As(err, &ee) && isCobraUsageError(err) {
+		ee = &exitError{code: exitUsage, err: err}
+	}
+	if ee != nil {
 		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "stevedore: %v\n", ee.err)
+			fmt.Fprintf(stderr, "stevedore: %v\n", ee.err)
 		}
 		if ee.code == exitUsage {
-			fmt.Fprintln(os.Stderr, "Run 'stevedore --help' for usage.")
+			fmt.Fprintln(stderr, "Run 'stevedore --help' for usage.")
 		}
 		return ee.code
 	}
-	fmt.Fprintf(os.Stderr, "stevedore: %v\n", err)
+	fmt.Fprintf(stderr, "stevedore: %v\n", err)
 	return exitFailure
 }
 
@@ -71,3 +78,15 @@ func usageErrorf(format string, a ...any) error {
 
 // silentExit ends the command with code after it printed its own report.
 func silentExit(code int) error { return &exitError{code: code} }
+
+// isCobraUsageError recognises the command-line errors cobra itself
+// returns (it has no error types for them).
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -57,8 +56,6 @@ fetches and verifies its sources, and builds OCI images byte-identical to BuildK
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
 		root.AddCommand(c)
 	}
-	root.SetOut(os.Stdout)
-	root.SetErr(os.Stderr)
 	return root
 }
 

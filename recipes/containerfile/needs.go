@@ -86,7 +86,10 @@ func (f *File) stage(name string) (*Stage, error) {
 			names = append(names, st.Name)
 		}
 	}
-	return nil, fmt.Errorf("%s: target stage %q not found (stages: %s)", f.Path, name, strings.Join(names, ", "))
+	if len(names) == 0 {
+		return nil, fmt.Errorf("a stage %q in %s, which has no named stages", name, f.Path)
+	}
+	return nil, fmt.Errorf("a stage %q in %s, which has stages %s", name, f.Path, strings.Join(names, ", "))
 }
 
 // stageRefs lists the FROM base and COPY --from references of a stage.

@@ -30,6 +30,11 @@ func Parse(path string, data []byte) (*File, error) {
 		cmd, err := instructions.ParseInstruction(node)
 		if err != nil {
 			el.add(line, "%s", errorMessage(err))
+			if strings.EqualFold(node.Value, "from") {
+				// Keep a stand-in stage so that the instructions after a
+				// broken FROM are checked as part of a stage.
+				f.Stages = append(f.Stages, &Stage{Index: len(f.Stages), Pos: Pos{File: path, Line: line}})
+			}
 			continue
 		}
 		f.add(el, node, cmd)

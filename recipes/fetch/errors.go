@@ -36,7 +36,10 @@ type SourceError struct {
 	// Path is where the file should be: Dest/File.
 	Path string
 	// Also names the other items ("<package> source <key>") needing the file.
-	Also     []string
+	Also []string
+	// URLs are the file's mirrors, so that an offline user knows where a
+	// connected host can get it.
+	URLs     []string
 	Attempts []Attempt
 	// Err is a failure not tied to a source (say, an unwritable Dest), or nil.
 	Err error
@@ -80,13 +83,22 @@ func (e *SourceError) Unwrap() []error {
 // in one trip.
 type MissingError struct {
 	Sources []*SourceError
+	// MirrorDirs are the folders that were searched, echoed so that the
+	// user sees where the files were expected.
+	MirrorDirs []string
 }
 
 func (e *MissingError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "fetch offline: %d source %s missing (no network allowed; copy them in place or pass a mirror dir):", len(e.Sources), plural(len(e.Sources), "file", "files"))
+	if len(e.MirrorDirs) > 0 {
+		fmt.Fprintf(&b, "\n  mirror dirs searched: %s", strings.Join(e.MirrorDirs, ", "))
+	}
 	for _, s := range e.Sources {
 		fmt.Fprintf(&b, "\n  %s source %s: %s at %s", s.Package, s.Key, s.File, s.Path)
+		if len(s.URLs) > 0 {
+			fmt.Fprintf(&b, " (from %s)", s.URLs[0])
+		}
 		if s.Err != nil {
 			fmt.Fprintf(&b, ": %v", s.Err)
 		}

@@ -134,7 +134,7 @@ func (r *runner) collect(slots []*SourceError) error {
 		return nil
 	}
 	if r.opts.Offline {
-		return &MissingError{Sources: failed}
+		return &MissingError{Sources: failed, MirrorDirs: r.opts.MirrorDirs}
 	}
 	errs := make([]error, len(failed))
 	for i, e := range failed {

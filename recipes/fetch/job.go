@@ -121,7 +121,7 @@ func (r *runner) fail(ctx context.Context, j *job, attempts []Attempt, err error
 		return nil
 	}
 	first := j.items[0]
-	se := &SourceError{Package: first.Package, Key: first.Key, File: first.File, Path: j.path, Attempts: attempts, Err: err}
+	se := &SourceError{Package: first.Package, Key: first.Key, File: first.File, Path: j.path, URLs: j.urls, Attempts: attempts, Err: err}
 	for _, it := range j.items[1:] {
 		se.Also = append(se.Also, it.label())
 	}
@@ -130,4 +130,3 @@ func (r *runner) fail(ctx context.Context, j *job, attempts []Attempt, err error
 	r.opts.Reporter.Report(ev)
 	return se
 }
-

@@ -18,7 +18,7 @@ func TestLinkInto(t *testing.T) {
 	writeFile(t, filepath.Join(src, "b.tar"), []byte("b"), 0o644)
 	writeFile(t, filepath.Join(src, "c.tar"), []byte("c new"), 0o644)
 	writeFile(t, filepath.Join(src, ".c.tar.tmp-123"), []byte("partial"), 0o600)
-	writeFile(t, filepath.Join(dst, "b.tar"), []byte("b"), 0o644)   // identical copy
+	writeFile(t, filepath.Join(dst, "b.tar"), []byte("b"), 0o644)     // identical copy
 	writeFile(t, filepath.Join(dst, "c.tar"), []byte("c old"), 0o644) // stale
 	writeFile(t, filepath.Join(dst, "mine.txt"), []byte("x"), 0o644)
 	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -22,7 +22,8 @@ func TestOfflineEmptyCache(t *testing.T) {
 		item(filepath.Join(root, "core", "a"), "a.tar", a, srv.url("/a")),
 		item(filepath.Join(root, "user", "b"), "b.tar", b, srv.url("/b")),
 	}
-	err := Fetch(context.Background(), items, Options{Offline: true})
+	mirror := t.TempDir()
+	err := Fetch(context.Background(), items, Options{Offline: true, MirrorDirs: []string{mirror}})
 	var me *MissingError
 	if !errors.As(err, &me) {
 		t.Fatalf("Fetch = %v, want a *MissingError", err)
@@ -35,8 +36,11 @@ func TestOfflineEmptyCache(t *testing.T) {
 			t.Errorf("missing[%d] = %s, want %s", i, got, name)
 		}
 	}
+	if want := "mirror dirs searched: " + mirror; !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not contain %q:\n%v", want, err)
+	}
 	for _, it := range items {
-		want := it.Package + " source src: " + it.File + " at " + it.Path()
+		want := it.Package + " source src: " + it.File + " at " + it.Path() + " (from " + it.URLs[0] + ")"
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not contain %q:\n%v", want, err)
 		}

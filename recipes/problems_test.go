@@ -1,0 +1,119 @@
+package recipes
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const goodHash = "1111111111111111111111111111111111111111111111111111111111111111"
+
+// A tree with one of every problem: Load must report all of them at once,
+// each with its file and line.
+func TestLoadReportsAllProblems(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/syntax/package.toml":  "[package]\nname = \"syntax\"\nversion = \"1\"\nlicense = [\n",
+		"packages/core/syntax/Containerfile": "FROM scratch\n",
+
+		"packages/core/noname/package.toml":  "[package]\nversion = \"1\"\n",
+		"packages/core/noname/Containerfile": "FROM scratch\n",
+
+		"packages/core/wrongname/package.toml":  "[package]\nname = \"other\"\n",
+		"packages/core/wrongname/Containerfile": "FROM scratch\n",
+
+		"packages/core/hashes/package.toml": "[package]\nname = \"hashes\"\nversion = \"1\"\n\n" +
+			"[sources.nohash]\nmirrors = [\"https://x.invalid/a\"]\n\n" +
+			"[sources.badhash]\nhash = \"ABC\"\nmirrors = [\"https://x.invalid/b\"]\n\n" +
+			"[sources.nomirrors]\nhash = \"" + goodHash + "\"\n\n" +
+			"[sources.placeholder]\nhash = \"" + goodHash + "\"\nfile = \"p-{verison}.tar\"\n" +
+			"mirrors = [\n  \"https://x.invalid/{file}\",\n  \"https://y.invalid/{colour}/{file}\",\n]\n",
+		"packages/core/hashes/Containerfile": "FROM scratch\n",
+
+		"packages/core/dup/package.toml":  "[package]\nname = \"dup\"\nsubpackages = [\"dup-dev\"]\n",
+		"packages/core/dup/Containerfile": "FROM scratch AS package-dup-dev\nFROM scratch\n",
+		// A package directory whose target collides with dup's subpackage.
+		"packages/core/dup-dev/package.toml":  "[package]\nname = \"dup-dev\"\n",
+		"packages/core/dup-dev/Containerfile": "FROM scratch\n",
+
+		"packages/core/vfrom/package.toml":  "[package]\nname = \"vfrom\"\nversion_from = \"core-nowhere\"\n",
+		"packages/core/vfrom/Containerfile": "FROM scratch\n",
+
+		"packages/core/deps/package.toml":  "[package]\nname = \"deps\"\n",
+		"packages/core/deps/Containerfile": "FROM scratch\nCOPY --from=stagex/core-missing /a /a\n",
+
+		"packages/core/instr/package.toml":  "[package]\nname = \"instr\"\n",
+		"packages/core/instr/Containerfile": "FROM scratch\nEXPOSE 80\nRUN --mount=type=cache,target=/c true\nCOPY --link a /b\n",
+
+		"packages/core/sub/package.toml":  "[package]\nname = \"sub\"\nsubpackages = [\"sub-doc\"]\n",
+		"packages/core/sub/Containerfile": "FROM scratch\n",
+
+		"packages/core/plat/package.toml":  "[package]\nname = \"plat\"\nplatforms = [\"linux\"]\n",
+		"packages/core/plat/Containerfile": "FROM scratch\n",
+
+		// Refers to a package that is itself broken: reported once, at the broken package.
+		"packages/user/usesyntax/package.toml":  "[package]\nname = \"usesyntax\"\nversion_from = \"core-syntax\"\n",
+		"packages/user/usesyntax/Containerfile": "FROM stagex/core-syntax\n",
+	})
+	_, err := Load(root, Options{})
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v, want Problems", err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"packages/core/deps/Containerfile:2: COPY --from stagex/core-missing: no target core-missing in this tree (expected packages/core/missing/)",
+		`packages/core/dup-dev/package.toml:1: target core-dup-dev is defined twice: by subpackage "dup-dev" of packages/core/dup/package.toml and by packages/core/dup-dev/package.toml`,
+		"packages/core/hashes/package.toml:5: sources.nohash.hash: missing (required: the SHA-256 of the file, 64 lowercase hex digits)",
+		`packages/core/hashes/package.toml:9: sources.badhash.hash: "ABC" is not a SHA-256 (64 lowercase hex digits)`,
+		"packages/core/hashes/package.toml:12: sources.nomirrors.mirrors: missing (required: a list of URL templates)",
+		"packages/core/hashes/package.toml:17: sources.placeholder.file: unknown placeholder {verison} in \"p-{verison}.tar\" (known: {version}, {version_under}, {version_dash}, {version_major}, {version_major_minor}, {version_strip_suffix}, {format})",
+		"packages/core/hashes/package.toml:18: sources.placeholder.mirrors: unknown placeholder {colour} in \"https://y.invalid/{colour}/{file}\" (known: {version}, {version_under}, {version_dash}, {version_major}, {version_major_minor}, {version_strip_suffix}, {format}, {file})",
+		"packages/core/instr/Containerfile:2: EXPOSE is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit",
+		"packages/core/instr/Containerfile:3: RUN --mount is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
+		"packages/core/instr/Containerfile:4: COPY --link is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
+		`packages/core/noname/package.toml:1: package.name: missing (required; must equal the directory name "noname")`,
+		`packages/core/plat/package.toml:3: package.platforms: entry 1 "linux" is not os/arch[/variant]`,
+		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc needs a stage "package-sub-doc" in packages/core/sub/Containerfile, which has no named stages`,
+		"packages/core/syntax/package.toml:4: TOML syntax: unexpected EOF; expected value",
+		`packages/core/vfrom/package.toml:3: package.version_from: "core-nowhere" names no package of the tree (want <stage>-<name>, e.g. core-vfrom)`,
+		`packages/core/wrongname/package.toml:2: package.name: "other" does not match the directory name "wrongname": rename one of them`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(err.Error(), "package tree has 16 problems:\n  packages/core/deps/Containerfile:2: ") {
+		t.Errorf("error text starts %q", strings.SplitN(err.Error(), "\n", 3)[:2])
+	}
+}
+
+func TestLoadVersionFromCycle(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":  "[package]\nname = \"a\"\nversion_from = \"core-b\"\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+		"packages/core/b/package.toml":  "[package]\nname = \"b\"\nversion_from = \"core-a\"\n",
+		"packages/core/b/Containerfile": "FROM scratch\n",
+	})
+	_, err := Load(root, Options{})
+	if err == nil || !strings.Contains(err.Error(), "packages/core/a/package.toml:3: package.version_from: cycle: core-a -> core-b -> core-a") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoadUnknownKeyWarns(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":  "[package]\nname = \"a\"\nmaintainer = \"x\"\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tree.Warnings) != 1 || tree.Warnings[0].String() != "packages/core/a/package.toml:3: package.maintainer: unknown key, ignored" {
+		t.Errorf("warnings = %v", tree.Warnings)
+	}
+}
