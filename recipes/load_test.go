@@ -78,7 +78,10 @@ func TestLoadPackageFields(t *testing.T) {
 
 func TestLoadSourcesPlaceholders(t *testing.T) {
 	alpha := target(t, loadFull(t), "core-alpha").Origin
-	type src struct{ Key, Version, File string; Mirrors []string }
+	type src struct {
+		Key, Version, File string
+		Mirrors            []string
+	}
 	var got []src
 	for _, s := range alpha.Sources {
 		got = append(got, src{s.Key, s.Version, s.File, s.Mirrors})
