@@ -51,19 +51,31 @@ func (e *SourceError) Error() string {
 	if len(e.Also) > 0 {
 		fmt.Fprintf(&b, " (also needed by %s)", strings.Join(e.Also, ", "))
 	}
-	fmt.Fprintf(&b, ": %s", e.File)
-	switch {
-	case e.Err != nil:
-		fmt.Fprintf(&b, ": %v", e.Err)
-	case len(e.Attempts) == 0:
-		b.WriteString(": no source to try")
-	default:
-		fmt.Fprintf(&b, ": %d %s failed", len(e.Attempts), plural(len(e.Attempts), "source", "sources"))
-	}
+	fmt.Fprintf(&b, ": %s: %s", e.File, e.summary())
 	for _, a := range e.Attempts {
 		b.WriteString("\n    " + a.String())
 	}
 	return b.String()
+}
+
+// summary says in a few words why the file is missing, for one-line displays.
+func (e *SourceError) summary() string {
+	switch {
+	case e.Err != nil:
+		return firstLine(e.Err)
+	case len(e.Attempts) == 0:
+		return "no source to try"
+	}
+	return fmt.Sprintf("%d %s failed", len(e.Attempts), plural(len(e.Attempts), "source", "sources"))
+}
+
+// failureText is the one-line reason shown by the reporters.
+func failureText(err error) string {
+	var se *SourceError
+	if errors.As(err, &se) {
+		return se.summary()
+	}
+	return firstLine(err)
 }
 
 // Unwrap gives errors.Is access to the underlying failures.

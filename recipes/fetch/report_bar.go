@@ -55,7 +55,7 @@ func (b *BarReporter) Report(e Event) {
 		delete(b.active, k)
 		b.finished++
 		b.failed++
-		b.printLine(fmt.Sprintf("%s %s: failed: %s", e.Package, e.File, firstLine(e.Err)))
+		b.printLine(fmt.Sprintf("%s %s: failed: %s", e.Package, e.File, failureText(e.Err)))
 	case KindEnd:
 		b.clear()
 		fmt.Fprintf(b.w, "fetched %d of %d files, %s, %d failed\n", b.finished-b.failed, b.total, humanBytes(b.received), b.failed)

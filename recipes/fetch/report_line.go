@@ -50,7 +50,7 @@ func (l *LineReporter) Report(e Event) {
 	case KindSkipped:
 		fmt.Fprintf(l.w, "%s: present, verified\n", who)
 	case KindFailed:
-		fmt.Fprintf(l.w, "%s: failed: %s\n", who, firstLine(e.Err))
+		fmt.Fprintf(l.w, "%s: failed: %s\n", who, failureText(e.Err))
 	case KindEnd:
 		fmt.Fprintf(l.w, "fetch: %d downloaded or copied, %d present, %d failed\n",
 			l.counts[KindDone], l.counts[KindSkipped], l.counts[KindFailed])

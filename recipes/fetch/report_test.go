@@ -111,3 +111,21 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureText checks that reporters show a SourceError's reason without
+// repeating the package and file they already print.
+func TestFailureText(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&SourceError{Package: "p", Key: "k", File: "f", Attempts: []Attempt{{Source: "u", Err: errors.New("x")}}}, "1 source failed"},
+		{&SourceError{Package: "p", Key: "k", File: "f"}, "no source to try"},
+		{&SourceError{Package: "p", Key: "k", File: "f", Err: errors.New("is a directory\nmore")}, "is a directory"},
+		{errors.New("plain\nmore"), "plain"},
+	} {
+		if got := failureText(tt.err); got != tt.want {
+			t.Errorf("failureText(%q) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
