@@ -10,6 +10,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
+	"github.com/stevedore-build/stevedore/recipes/sources"
 )
 
 type fetchOptions struct {
@@ -62,7 +63,7 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, args []stri
 	if err != nil {
 		return err
 	}
-	items := tree.FetchItems(ordered)
+	items := sources.Items(tree, ordered)
 	err = fetch.Fetch(cmd.Context(), items, fetch.Options{
 		Offline:    o.Offline,
 		MirrorDirs: o.MirrorDirs,
@@ -74,7 +75,7 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, args []stri
 	if err != nil {
 		return err
 	}
-	if err := tree.LinkFetched(ordered); err != nil {
+	if err := sources.Link(tree, ordered); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d source files of %d targets verified\n", len(items), len(ordered))

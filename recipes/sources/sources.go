@@ -1,15 +1,19 @@
-package recipes
+// Package sources turns a tree's targets into the fetcher's plain items and
+// links fetched files into the package directories, keeping the tree model
+// free of network code.
+package sources
 
 import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
 )
 
-// FetchItems lists the source files of targets, once per origin package,
+// Items lists the source files of targets, once per origin package,
 // as the fetcher's plain items: fetch/<stage>/<origin>/<file> under the tree.
-func (t *Tree) FetchItems(targets []*Target) []fetch.Item {
+func Items(t *recipes.Tree, targets []*recipes.Target) []fetch.Item {
 	var items []fetch.Item
 	for _, p := range origins(targets) {
 		for _, s := range p.Sources {
@@ -26,10 +30,10 @@ func (t *Tree) FetchItems(targets []*Target) []fetch.Item {
 	return items
 }
 
-// LinkFetched makes each origin's fetched files available in
+// Link makes each origin's fetched files available in
 // packages/<stage>/<origin>/fetch/, as StageX does before a build, so that
 // recipes can `ADD fetch/<file>` from the main context.
-func (t *Tree) LinkFetched(targets []*Target) error {
+func Link(t *recipes.Tree, targets []*recipes.Target) error {
 	for _, p := range origins(targets) {
 		if len(p.Sources) == 0 {
 			continue
@@ -43,9 +47,9 @@ func (t *Tree) LinkFetched(targets []*Target) error {
 }
 
 // origins returns the distinct origin packages of targets, in order.
-func origins(targets []*Target) []*Package {
-	seen := map[*Package]bool{}
-	var out []*Package
+func origins(targets []*recipes.Target) []*recipes.Package {
+	seen := map[*recipes.Package]bool{}
+	var out []*recipes.Package
 	for _, tg := range targets {
 		if !seen[tg.Origin] {
 			seen[tg.Origin] = true
