@@ -60,9 +60,6 @@ func parseGzipHeader(b []byte) *gzipHeader {
 
 // fields lists the header fields by name, for field-by-field comparison.
 func (h *gzipHeader) fields() [][2]string {
-	if h == nil {
-		return [][2]string{{"compression", "none"}}
-	}
 	return [][2]string{
 		{"flags", fmt.Sprintf("%#02x", h.Flags)},
 		{"mtime", strconv.FormatUint(uint64(h.MTime), 10)},
@@ -87,19 +84,22 @@ func xflHint(x byte) string {
 // gzipStreams explains two different blobs whose tars are equal: first the
 // header fields, then the compression level found by recompressing.
 func (c *comparer) gzipStreams(path string, da, db v1.Descriptor, ha, hb *gzipHeader) error {
+	if (ha == nil) != (hb == nil) {
+		c.add(Difference{Level: LevelGzip, Path: path, Field: "compression", A: compressionName(ha), B: compressionName(hb)})
+		return nil
+	}
+	if ha == nil {
+		return c.opaqueBlob(LevelGzip, path, da, db)
+	}
 	fa, fb := ha.fields(), hb.fields()
 	n := 0
 	for i := range fa {
-		if i < len(fb) && fa[i] != fb[i] {
+		if fa[i] != fb[i] {
 			c.add(Difference{Level: LevelGzip, Path: path, Field: "header." + fa[i][0], A: fa[i][1], B: fb[i][1]})
 			n++
 		}
 	}
-	if len(fa) != len(fb) {
-		c.add(Difference{Level: LevelGzip, Path: path, Field: "compression", A: compressionName(ha), B: compressionName(hb)})
-		return nil
-	}
-	if n > 0 || ha == nil {
+	if n > 0 {
 		return nil
 	}
 	la, err := guessLevel(c.a, da, ha)

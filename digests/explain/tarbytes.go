@@ -32,7 +32,7 @@ func (c *comparer) tarBytes(path string, da, db v1.Descriptor) error {
 		return err
 	}
 	c.add(Difference{Level: LevelTar, Path: path + ":" + where, Field: fmt.Sprintf("bytes (tar offset %d)", off),
-		A: shortHex(ba, 16), B: shortHex(bb, 16)})
+		A: bytesOrEnd(ba), B: bytesOrEnd(bb)})
 	return nil
 }
 
@@ -94,4 +94,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+func bytesOrEnd(b []byte) string {
+	if len(b) == 0 {
+		return "<end of tar>"
+	}
+	return shortHex(b, 16)
 }
