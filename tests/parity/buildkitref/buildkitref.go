@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Options say where the reference's binaries and daemon state live.
@@ -21,6 +22,9 @@ type Options struct {
 	Cache string
 	// Workdir holds the daemon's socket, root and log (Start only).
 	Workdir string
+	// StartTimeout bounds the wait for the daemon to answer; 0 means the
+	// script's default (60s).
+	StartTimeout time.Duration
 }
 
 // DefaultScript returns the path of tests/parity/buildkit.sh in the source
@@ -44,6 +48,9 @@ func (o Options) run(ctx context.Context, env []string, args ...string) (string,
 	cmd.Env = os.Environ()
 	if o.Cache != "" {
 		cmd.Env = append(cmd.Env, "STEVEDORE_BUILDKIT_CACHE="+o.Cache)
+	}
+	if o.StartTimeout > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("BUILDKIT_START_TIMEOUT=%d", int(o.StartTimeout.Seconds()+0.999)))
 	}
 	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer

@@ -58,3 +58,26 @@ func RequireIdentical(t testing.TB, want, got string) {
 		t.Fatalf("images differ (a = BuildKit, b = stevedore):\n%s", res)
 	}
 }
+
+// RequireSameManifest fails t unless layouts want and got have the same
+// image manifest digest (the digest StageX records); on a mismatch it
+// prints the explanation of every difference.
+func RequireSameManifest(t testing.TB, want, got string) {
+	t.Helper()
+	hw, err := ManifestDigest(want)
+	if err != nil {
+		t.Fatalf("manifest digest of %s: %v", want, err)
+	}
+	hg, err := ManifestDigest(got)
+	if err != nil {
+		t.Fatalf("manifest digest of %s: %v", got, err)
+	}
+	if hw == hg {
+		return
+	}
+	res, err := Explain(context.Background(), want, got)
+	if err != nil {
+		t.Fatalf("manifest %s (BuildKit) != %s (stevedore); explain failed: %v", hw, hg, err)
+	}
+	t.Fatalf("manifest %s (BuildKit) != %s (stevedore):\n%s", hw, hg, res)
+}
