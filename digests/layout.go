@@ -79,7 +79,7 @@ func readIndexJSON(dir string) (*v1.IndexManifest, error) {
 	path := filepath.Join(dir, "index.json")
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w (is the target built?)", path, err)
+		return nil, fmt.Errorf("%w (is the target built?)", err)
 	}
 	defer f.Close()
 	idx, err := v1.ParseIndexManifest(io.LimitReader(f, maxMetadataBlob))
@@ -136,7 +136,7 @@ func readBlob(dir string, h v1.Hash) ([]byte, error) {
 	path := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open blob %s: %w; rebuild the target", path, err)
+		return nil, fmt.Errorf("read blob %s: %w; rebuild the target", h, err)
 	}
 	defer f.Close()
 	body, err := io.ReadAll(io.LimitReader(f, maxMetadataBlob+1))

@@ -76,7 +76,7 @@ func TestReadImageErrors(t *testing.T) {
 		{"empty index", `{"schemaVersion":2,"manifests":[]}`, "no manifests"},
 		{"bad json", `{`, "parse"},
 		{"missing blob", `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:` +
-			strings.Repeat("a", 64) + `","size":1}]}`, "open blob"},
+			strings.Repeat("a", 64) + `","size":1}]}`, "read blob"},
 		{"bad tag", `{"schemaVersion":2,"manifests":[{"digest":"sha256:` + strings.Repeat("a", 64) +
 			`","size":1,"annotations":{"org.opencontainers.image.ref.name":"bad tag"}}]}`, "not a valid tag"},
 	}

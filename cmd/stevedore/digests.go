@@ -24,6 +24,9 @@ the first "-".`,
   stevedore --tree ~/stagex digests core-gcc user-foo-bar`,
 		Args: argsRange(0, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTargetArgs(args); err != nil {
+				return err
+			}
 			recs, err := digests.RecordTargets(g.Tree, args)
 			if err != nil {
 				return err
@@ -38,4 +41,15 @@ the first "-".`,
 			return nil
 		},
 	}
+}
+
+// checkTargetArgs rejects target names that are not <stage>-<name> as usage
+// errors.
+func checkTargetArgs(args []string) error {
+	for _, a := range args {
+		if _, err := digests.StageOf(a); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	return nil
 }

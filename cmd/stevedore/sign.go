@@ -52,6 +52,9 @@ may, else its signing subkey. An encrypted key's passphrase is read from
   stevedore sign --key alice.gpg --passphrase-file pw --signatures ~/stagex-signatures core-gcc`,
 		Args: argsRange(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTargetArgs(args); err != nil {
+				return err
+			}
 			signer, err := o.signer()
 			if err != nil {
 				return err

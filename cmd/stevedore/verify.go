@@ -34,6 +34,9 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
   stevedore --tree ~/stagex verify --signatures --keyring keys/ --quorum 2 core-gcc`,
 		Args: argsRange(0, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTargetArgs(args); err != nil {
+				return err
+			}
 			if !o.Signatures && (cmd.Flags().Changed("keyring") || cmd.Flags().Changed("quorum")) {
 				return usageErrorf("verify: --keyring and --quorum need --signatures")
 			}

@@ -80,6 +80,9 @@ Exit status: 0 when every target reaches the quorum, 1 otherwise.`,
   stevedore verify-signatures --keyring keys/ --quorum 2 --signatures ~/stagex-signatures core-gcc`,
 		Args: argsRange(0, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTargetArgs(args); err != nil {
+				return err
+			}
 			targets := args
 			if len(targets) == 0 {
 				var err error

@@ -232,3 +232,42 @@ func TestGPGSignerAndEncryptedKey(t *testing.T) {
 		t.Errorf("ParseSecretKey with the passphrase: %v", err)
 	}
 }
+
+// TestKeySignerPicksKey checks that stevedore signs with the primary key when
+// it may sign (Debian 12's Podman and Skopeo reject subkey signatures), and
+// with the signing subkey when the primary key is certify-only.
+func TestKeySignerPicksKey(t *testing.T) {
+	h := newGPGHome(t)
+	both, _ := h.genKey("both", "ed25519", true)
+	h.run(nil, "gpg", "--quick-gen-key", "certonly <certonly@example.org>", "ed25519", "cert", "never")
+	certOnly := h.fingerprints("certonly")[0]
+	h.run(nil, "gpg", "--quick-add-key", certOnly, "ed25519", "sign", "never")
+	subOfCertOnly := h.fingerprints("certonly")[1]
+	kr, err := ParseKeyring(h.run(nil, "gpg", "--export"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, fpr, wantSigner string }{
+		{"primary may sign", both, both},
+		{"certify-only primary", certOnly, subOfCertOnly},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ParseSecretKey(h.run(nil, "gpg", "--export-secret-keys", tc.fpr), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := (&KeySigner{Entity: e, Now: time.Now}).Sign(t.Context(), testPay.Marshal())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Verify(msg, kr, testWant, time.Now())
+			if !got.OK() || !strings.EqualFold(got.Signer, tc.wantSigner) || !strings.EqualFold(got.Primary, tc.fpr) {
+				t.Errorf("Verify = %+v, want OK, signer %s, primary %s", got, tc.wantSigner, tc.fpr)
+			}
+			gpgOut := h.run(msg, "gpg", "--status-fd", "1", "--decrypt")
+			if !bytes.Contains(gpgOut, []byte("GOODSIG")) {
+				t.Errorf("gpg rejects it:\n%s", gpgOut)
+			}
+		})
+	}
+}

@@ -90,7 +90,7 @@ func (r TargetReport) Write(w io.Writer) {
 	if !r.OK() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "%s %s %s (%s): %d of %d required signatures\n", verdict, r.Target, r.Digest, r.Reference, r.Valid(), r.Quorum)
+	fmt.Fprintf(w, "%s %s %s (%s): %d distinct valid signer(s), quorum %d\n", verdict, r.Target, r.Digest, r.Reference, r.Valid(), r.Quorum)
 	if len(r.Files) == 0 {
 		fmt.Fprintf(w, "  no signatures in %s\n", r.Dir)
 	}
@@ -108,6 +108,11 @@ func (r TargetReport) Write(w io.Writer) {
 			msg += ": " + f.Detail
 		}
 		fmt.Fprintf(w, "  %-14s %s rejected: %s\n", f.Name, strings.ToUpper(signer), msg)
+	}
+	for _, f := range r.Files {
+		if f.N > 0 && (f.Reason == ReasonNotOpenPGP || f.Reason == ReasonArmored || f.Reason == ReasonClearsigned) {
+			fmt.Fprintf(w, "  warning: %s is not a binary OpenPGP message; Podman and Skopeo reject the whole image because of it\n", f.Name)
+		}
 	}
 	for _, g := range r.Gaps {
 		fmt.Fprintf(w, "  warning: signature-%d is missing; Podman and Skopeo stop reading at the gap\n", g)

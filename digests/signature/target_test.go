@@ -148,7 +148,7 @@ func TestVerifyImageQuorum(t *testing.T) {
 	}
 	var b bytes.Buffer
 	rep.Write(&b)
-	for _, s := range []string{"OK core-gcc", "2 of 2", "signature-3", "key already counted", "signature-5 is missing", strings.ToUpper(fingerprint(alice))} {
+	for _, s := range []string{"OK core-gcc", "2 distinct valid signer(s), quorum 2", "signature-3", "key already counted", "signature-5 is missing", strings.ToUpper(fingerprint(alice))} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, b.String())
 		}
