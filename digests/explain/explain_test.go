@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,86 +77,88 @@ func setHdr(name string, f func(h *tar.Header)) func([]transporttest.Entry) []tr
 	}
 }
 
+// withSymlink adds a symlink entry.
+func withSymlink(name, target string) func([]transporttest.Entry) []transporttest.Entry {
+	return func(es []transporttest.Entry) []transporttest.Entry {
+		return append(es, transporttest.Symlink(name, target))
+	}
+}
+
+// emptyAs makes entry name empty and of type typ.
+func emptyAs(name string, typ byte) func([]transporttest.Entry) []transporttest.Entry {
+	return func(es []transporttest.Entry) []transporttest.Entry {
+		for i := range es {
+			if es[i].Header.Name == name {
+				es[i].Body, es[i].Header.Size, es[i].Header.Typeflag = "", 0, typ
+			}
+		}
+		return es
+	}
+}
+
 func TestImagesOneDifference(t *testing.T) {
 	tests := []struct {
 		name string
-		b    variant
+		a, b variant // a defaults to the default image
 		want []key
 	}{
-		{"identical", variant{}, []key{}},
-		{"mtime", variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.ModTime = time.Unix(1700000000, 0) })},
+		{"identical", variant{}, variant{}, []key{}},
+		{"mtime", variant{}, variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.ModTime = time.Unix(1700000000, 0) })},
 			[]key{{explain.LevelTar, "etc/b.txt", "mtime"}}},
-		{"mode", variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.Mode = 0o755 })},
+		{"mode", variant{}, variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.Mode = 0o755 })},
 			[]key{{explain.LevelTar, "etc/b.txt", "mode"}}},
-		{"owner", variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.Uid = 1000 })},
+		{"owner", variant{}, variant{entries: setHdr("etc/b.txt", func(h *tar.Header) { h.Uid = 1000 })},
 			[]key{{explain.LevelTar, "etc/b.txt", "uid"}}},
-		{"xattr", variant{entries: setHdr("etc/b.txt", func(h *tar.Header) {
+		{"xattr", variant{}, variant{entries: setHdr("etc/b.txt", func(h *tar.Header) {
 			h.PAXRecords = map[string]string{"SCHILY.xattr.security.capability": "\x01\x00\x00\x02"}
 		})}, []key{{explain.LevelTar, "etc/b.txt", "xattr.security.capability"}}},
-		{"pax record", variant{entries: setHdr("etc/b.txt", func(h *tar.Header) {
+		{"pax record", variant{}, variant{entries: setHdr("etc/b.txt", func(h *tar.Header) {
 			h.PAXRecords = map[string]string{"comment": "hello"}
 		})}, []key{{explain.LevelTar, "etc/b.txt", "pax.comment"}}},
-		{"order", variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
+		{"order", variant{}, variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
 			es[2], es[3] = es[3], es[2]
 			return es
 		}}, []key{{explain.LevelTar, "etc/b.txt", "order"}}},
-		{"content", variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
+		{"content", variant{}, variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
 			es[2].Body = "bravo\nline 2!!\n"
 			return es
 		}}, []key{{explain.LevelTar, "etc/b.txt", "content"}}},
-		{"size", variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
+		{"size", variant{}, variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
 			es[2].Body += "more\n"
 			es[2].Header.Size = int64(len(es[2].Body))
 			return es
 		}}, []key{{explain.LevelTar, "etc/b.txt", "size"}, {explain.LevelTar, "etc/b.txt", "content"}}},
-		{"link target", variant{entries: func(es []transporttest.Entry) []transporttest.Entry {
-			return append(es, transporttest.Symlink("etc/l", "b.txt"))
-		}, spec: nil}, nil}, // filled below: a links to a.txt, b to b.txt
-		{"type", variant{entries: setHdr("etc/c.txt", func(h *tar.Header) { h.Typeflag = tar.TypeFifo; h.Size = 0 })},
-			nil},
-		{"missing entry", variant{entries: func(es []transporttest.Entry) []transporttest.Entry { return es[:3] }},
+		{name: "link target",
+			a:    variant{entries: withSymlink("etc/l", "a.txt")},
+			b:    variant{entries: withSymlink("etc/l", "b.txt")},
+			want: []key{{explain.LevelTar, "etc/l", "link target"}}},
+		{name: "type",
+			a:    variant{entries: emptyAs("etc/c.txt", tar.TypeReg)},
+			b:    variant{entries: emptyAs("etc/c.txt", tar.TypeFifo)},
+			want: []key{{explain.LevelTar, "etc/c.txt", "type"}}},
+		{"missing entry", variant{}, variant{entries: func(es []transporttest.Entry) []transporttest.Entry { return es[:3] }},
 			[]key{{explain.LevelTar, "etc/c.txt", "entry"}}},
-		{"gzip header", variant{gzHeader: gzip.Header{ModTime: time.Unix(1234, 0)}},
+		{"gzip header", variant{}, variant{gzHeader: gzip.Header{ModTime: time.Unix(1234, 0)}},
 			[]key{{explain.LevelGzip, "", "header.mtime"}}},
-		{"gzip level", variant{level: gzip.HuffmanOnly},
+		{"gzip level", variant{}, variant{level: gzip.HuffmanOnly},
 			[]key{{explain.LevelGzip, "", "level"}}},
-		{"config field", variant{spec: func(s *transporttest.Spec) {
+		{"config field", variant{}, variant{spec: func(s *transporttest.Spec) {
 			s.Config = func(c *v1.ConfigFile) { c.Config.User = "1000:1000" }
 		}}, []key{{explain.LevelConfig, "", "config.User"}}},
-		{"history entry", variant{spec: func(s *transporttest.Spec) {
+		{"history entry", variant{}, variant{spec: func(s *transporttest.Spec) {
 			s.Config = func(c *v1.ConfigFile) { c.History[0].CreatedBy = "COPY other / # buildkit" }
 		}}, []key{{explain.LevelConfig, "", "history[0].created_by"}}},
-		{"manifest annotation", variant{spec: func(s *transporttest.Spec) {
+		{"manifest annotation", variant{}, variant{spec: func(s *transporttest.Spec) {
 			s.ManifestAnnotations = map[string]string{"org.opencontainers.image.version": "1.2"}
 		}}, []key{{explain.LevelManifest, "", `annotations["org.opencontainers.image.version"]`}}},
-		{"index annotation", variant{spec: func(s *transporttest.Spec) {
+		{"index annotation", variant{}, variant{spec: func(s *transporttest.Spec) {
 			s.IndexAnnotations = map[string]string{"org.example": "x"}
 		}}, []key{{explain.LevelIndexJSON, "", `annotations["org.example"]`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			aVariant := variant{}
 			want := tt.want
-			switch tt.name {
-			case "link target":
-				aVariant.entries = func(es []transporttest.Entry) []transporttest.Entry {
-					return append(es, transporttest.Symlink("etc/l", "a.txt"))
-				}
-				want = []key{{explain.LevelTar, "etc/l", "link target"}}
-			case "type":
-				aVariant.entries = setHdr("etc/c.txt", func(h *tar.Header) { h.Typeflag = tar.TypeReg; h.Size = 0 })
-				tt.b.entries = func(es []transporttest.Entry) []transporttest.Entry {
-					es = aVariant.entries(es)
-					es[3].Body, es[3].Header.Typeflag = "", tar.TypeFifo
-					return es
-				}
-				aVariant.entries = func(es []transporttest.Entry) []transporttest.Entry {
-					es[3].Body, es[3].Header.Size = "", 0
-					return es
-				}
-				want = []key{{explain.LevelTar, "etc/c.txt", "type"}}
-			}
-			a, b := writeVariant(t, aVariant), writeVariant(t, tt.b)
+			a, b := writeVariant(t, tt.a), writeVariant(t, tt.b)
 			res, err := explain.Refs(context.Background(), a, b, "", explain.Options{})
 			if err != nil {
 				t.Fatalf("Refs: %v", err)
@@ -237,5 +238,3 @@ func TestResultText(t *testing.T) {
 		}
 	}
 }
-
-var _ = filepath.Join

@@ -185,19 +185,19 @@ func (c *comparer) opaqueBlob(level Level, path string, da, db v1.Descriptor) er
 // the index holds one manifest, compares that manifest with the other side.
 func (c *comparer) unwrap(path string, da, db v1.Descriptor, ka, kb string) error {
 	c.add(Difference{Level: LevelIndex, Path: path, Field: "mediaType", A: string(da.MediaType), B: string(db.MediaType)})
-	if ka == "index" && kb == "manifest" {
-		if inner, ok, err := onlyManifest(c.a, da); err != nil || !ok {
+	switch {
+	case ka == "index" && kb == "manifest":
+		inner, ok, err := onlyManifest(c.a, da)
+		if err != nil || !ok {
 			return err
-		} else {
-			return c.descriptor(path+"/manifests[0]", inner, db)
 		}
-	}
-	if kb == "index" && ka == "manifest" {
-		if inner, ok, err := onlyManifest(c.b, db); err != nil || !ok {
+		return c.descriptor(path+"/manifests[0]", inner, db)
+	case kb == "index" && ka == "manifest":
+		inner, ok, err := onlyManifest(c.b, db)
+		if err != nil || !ok {
 			return err
-		} else {
-			return c.descriptor(path+"/manifests[0]", da, inner)
 		}
+		return c.descriptor(path+"/manifests[0]", da, inner)
 	}
 	return nil
 }
