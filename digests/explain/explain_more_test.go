@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
 	"github.com/stevedore-build/stevedore/digests/explain"
@@ -99,5 +103,35 @@ func TestImagesLayoutVersusDockerArchive(t *testing.T) {
 		default:
 			t.Errorf("unexpected difference below the manifest: %+v", d)
 		}
+	}
+}
+
+// TestImagesNestedIndexVersusFlat compares BuildKit's shape (index.json →
+// index → manifest) with a flat layout of the same image: the structure
+// is reported once and the manifests are still compared.
+func TestImagesNestedIndexVersusFlat(t *testing.T) {
+	blob := transporttest.Gzip(t, transporttest.Tar(t, transporttest.DefaultEntries()), gzip.DefaultCompression, gzip.Header{})
+	flat := t.TempDir()
+	img := transporttest.WriteLayout(t, flat, transporttest.Spec{Layers: [][]byte{blob}})
+	nested := t.TempDir()
+	inner := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})
+	if _, err := layout.Write(nested, mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: inner})); err != nil {
+		t.Fatal(err)
+	}
+	res := compare(t, nested, flat)
+	want := []key{
+		{explain.LevelIndexJSON, "", "manifests[0].artifactType"}, // ggcr sets it for images in an index
+		{explain.LevelIndexJSON, "", "manifests[0].mediaType"},
+	}
+	if diff := cmp.Diff(want, keys(res)); diff != "" {
+		t.Errorf("differences (-want +got):\n%s", diff)
+	}
+	other := t.TempDir()
+	transporttest.WriteLayout(t, other, transporttest.Spec{Layers: [][]byte{blob},
+		Config: func(c *v1.ConfigFile) { c.Config.WorkingDir = "/w" }})
+	res = compare(t, nested, other)
+	want = append(want, key{explain.LevelConfig, "", "config.WorkingDir"})
+	if diff := cmp.Diff(want, keys(res)); diff != "" {
+		t.Errorf("differences (-want +got):\n%s", diff)
 	}
 }

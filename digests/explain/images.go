@@ -107,21 +107,23 @@ func (c *comparer) descriptors(prefix string, da, db []v1.Descriptor, reportCoun
 			A: strconv.Itoa(len(da)), B: strconv.Itoa(len(db))})
 	}
 	for i := 0; i < len(da) && i < len(db); i++ {
-		if err := c.descriptor(fmt.Sprintf("%smanifests[%d]", prefix, i), da[i], db[i]); err != nil {
+		if err := c.descriptor(fmt.Sprintf("%smanifests[%d]", prefix, i), da[i], db[i], reportCount); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// descriptor compares the documents two index entries point to.
-func (c *comparer) descriptor(path string, da, db v1.Descriptor) error {
+// descriptor compares the documents two index entries point to. report
+// says whether differences of the descriptors themselves are not already
+// reported by the JSON comparison of their parents.
+func (c *comparer) descriptor(path string, da, db v1.Descriptor, report bool) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
 	ka, kb := docKind(da.MediaType), docKind(db.MediaType)
 	if ka != kb {
-		return c.unwrap(path, da, db, ka, kb)
+		return c.unwrap(path, da, db, ka, kb, report)
 	}
 	switch ka {
 	case "index":
@@ -183,21 +185,23 @@ func (c *comparer) opaqueBlob(level Level, path string, da, db v1.Descriptor) er
 // unwrap handles an index on one side where the other has a manifest (an
 // OCI layout against a docker-archive): it reports the structure and, when
 // the index holds one manifest, compares that manifest with the other side.
-func (c *comparer) unwrap(path string, da, db v1.Descriptor, ka, kb string) error {
-	c.add(Difference{Level: LevelIndex, Path: path, Field: "mediaType", A: string(da.MediaType), B: string(db.MediaType)})
+func (c *comparer) unwrap(path string, da, db v1.Descriptor, ka, kb string, report bool) error {
+	if report {
+		c.add(Difference{Level: LevelIndex, Path: path, Field: "mediaType", A: string(da.MediaType), B: string(db.MediaType)})
+	}
 	switch {
 	case ka == "index" && kb == "manifest":
 		inner, ok, err := onlyManifest(c.a, da)
 		if err != nil || !ok {
 			return err
 		}
-		return c.descriptor(path+"/manifests[0]", inner, db)
+		return c.descriptor(path+"/manifests[0]", inner, db, true)
 	case kb == "index" && ka == "manifest":
 		inner, ok, err := onlyManifest(c.b, db)
 		if err != nil || !ok {
 			return err
 		}
-		return c.descriptor(path+"/manifests[0]", da, inner)
+		return c.descriptor(path+"/manifests[0]", da, inner, true)
 	}
 	return nil
 }
