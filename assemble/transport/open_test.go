@@ -210,3 +210,21 @@ func TestCorruptBlobIsNamed(t *testing.T) {
 		t.Fatalf("ReadBlob error = %v, want a corrupt-blob error naming %s", err, m.Config.Digest)
 	}
 }
+
+func TestOpenCompressedArchiveIsRefused(t *testing.T) {
+	dir, _, _ := fixture(t)
+	plain := filepath.Join(t.TempDir(), "oci.tar")
+	transporttest.WriteOCIArchive(t, dir, plain)
+	b, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := plain + ".gz"
+	if err := os.WriteFile(gz, transporttest.Gzip(t, b, gzip.BestSpeed, gzip.Header{}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = transport.OpenString("oci-archive:"+gz, "")
+	if err == nil || !strings.Contains(err.Error(), "gzip-compressed") {
+		t.Fatalf("error = %v, want a gzip-compressed archive error", err)
+	}
+}

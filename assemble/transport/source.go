@@ -63,6 +63,11 @@ func openTar(file string) (*tarSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open archive: %w", err)
 	}
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		f.Close()
+		return nil, fmt.Errorf("read archive %s: it is gzip-compressed; decompress it first", file)
+	}
 	s := &tarSource{f: f, files: map[string]tarFile{}}
 	if err := s.scan(); err != nil {
 		f.Close()
