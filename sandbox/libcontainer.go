@@ -1,0 +1,158 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	// Registers the cgroup device-rule manager libcontainer needs.
+	_ "github.com/opencontainers/cgroups/devices"
+	"github.com/opencontainers/runc/libcontainer"
+	// Side effect: a cgo constructor that sets up namespaces in the
+	// re-executed init process before the Go runtime starts.
+	_ "github.com/opencontainers/runc/libcontainer/nsenter"
+	"github.com/opencontainers/runc/libcontainer/seccomp"
+	"github.com/opencontainers/runc/libcontainer/specconv"
+	"golang.org/x/sys/unix"
+)
+
+// Libcontainer is the Runner built on runc's libcontainer, linked into the
+// calling binary. It is safe for concurrent use; each Run is one container.
+type Libcontainer struct {
+	stateDir string
+	nsDir    string
+}
+
+var _ Runner = (*Libcontainer)(nil)
+
+// LibcontainerConfig configures NewLibcontainer.
+type LibcontainerConfig struct {
+	// StateDir holds one directory per live run (created if missing, mode
+	// 0700). Runners sharing it sweep each other's leftovers.
+	StateDir string
+	// NamespaceDir is where the host's namespace support is checked;
+	// "" means DefaultNamespaceDir. Tests point it elsewhere to simulate a
+	// host without some namespace.
+	NamespaceDir string
+}
+
+// NewLibcontainer checks that the host can run sandboxes, prepares the state
+// directory and sweeps what killed earlier runs left there.
+func NewLibcontainer(cfg LibcontainerConfig) (*Libcontainer, error) {
+	if cfg.StateDir == "" {
+		return nil, errors.New("create sandbox runner: no state directory given")
+	}
+	dir, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("create sandbox runner: state directory %s: %w", cfg.StateDir, err)
+	}
+	l := &Libcontainer{stateDir: dir, nsDir: cfg.NamespaceDir}
+	if l.nsDir == "" {
+		l.nsDir = DefaultNamespaceDir
+	}
+	if err := checkHost(l.nsDir, os.Geteuid()); err != nil {
+		return nil, err
+	}
+	if !seccomp.Enabled {
+		return nil, errors.New("create sandbox runner: built without seccomp support: rebuild with -tags seccomp and libseccomp-dev installed")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory %s: %w (choose a writable state directory)", dir, err)
+	}
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+		return nil, fmt.Errorf("create state directory %s: not writable: %w (choose a writable state directory)", dir, err)
+	}
+	if err := sweep(dir); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// StateDir returns the state directory in use.
+func (l *Libcontainer) StateDir() string { return l.stateDir }
+
+// Sweep removes what runs killed earlier left in the state directory. Run
+// calls it before each container; it is exported for a CLI "clean" command.
+func (l *Libcontainer) Sweep() error { return sweep(l.stateDir) }
+
+// Run runs spec in a fresh container and removes every trace of the
+// container (processes, cgroup, state, mount stubs) before it returns, also
+// when ctx is cancelled, which kills the whole process tree.
+func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("run sandbox: %w", err)
+	}
+	p, err := prepare(spec)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := l.Sweep(); err != nil {
+		return Result{}, err
+	}
+	rd, err := newRunDir(l.stateDir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		if cerr := rd.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	stubs := findMountStubs(p.rootfs)
+	if err := rd.saveStubs(stubs); err != nil {
+		return Result{}, err
+	}
+	defer stubs.remove()
+	c, err := l.create(rd, p)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		if derr := destroy(c, rd.ID); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	return start(ctx, c, p)
+}
+
+// create writes the run's files and creates (but does not start) its
+// container.
+func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, error) {
+	hosts, resolv, err := writeEtcFiles(rd.Path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := buildkitSpec(specInput{
+		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
+		CgroupsPath: cgroupsPath(rd.ID), CgroupNS: cgroupNamespace(l.nsDir),
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s})
+	if err != nil {
+		return nil, fmt.Errorf("convert sandbox spec: %w", err)
+	}
+	c, err := libcontainer.Create(filepath.Join(rd.Path, runcDir), rd.ID, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create container in %s: %w", rd.Path, err)
+	}
+	return c, nil
+}
+
+// destroy removes a container whose init has exited, its cgroup included.
+func destroy(c *libcontainer.Container, id string) error {
+	if err := c.Destroy(); err != nil {
+		_ = c.Signal(unix.SIGKILL)
+		if err := destroyCgroup(id); err != nil {
+			return fmt.Errorf("destroy container %s: %w", id, err)
+		}
+		return nil
+	}
+	if err := destroyCgroup(id); err != nil {
+		return fmt.Errorf("destroy container %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Runner runs one process in a root filesystem directory and waits for it.
+//
+// Run returns an error only when the process could not be started or the
+// sandbox could not be set up or torn down; a process that ran and exited
+// non-zero is a Result with that ExitCode and a nil error. Writes land in
+// Spec.Rootfs itself, so the caller can diff it afterwards.
+type Runner interface {
+	Run(ctx context.Context, spec Spec) (Result, error)
+}
+
+// Spec describes one process to run.
+type Spec struct {
+	// Rootfs is the root filesystem directory (absolute or relative to the
+	// caller's working directory). It must exist.
+	Rootfs string
+	// Args is the command and its arguments; Args[0] is looked up in the
+	// rootfs using PATH from Env when it has no slash.
+	Args []string
+	// Env is the process environment as KEY=VALUE. PATH defaults to
+	// DefaultPath and HOME to the user's passwd home (or "/"), as in BuildKit.
+	Env []string
+	// Cwd is the working directory inside the rootfs; "" means "/". It is
+	// created (mode 0755, owned by the user) when missing, as BuildKit does.
+	Cwd string
+	// User is "uid[:gid]" or "name[:group]", resolved from the rootfs's own
+	// /etc/passwd and /etc/group; "" means root.
+	User string
+	// Rlimits are applied to the process; nil keeps libcontainer's default
+	// (the caller's limits), as BuildKit does without --ulimit.
+	Rlimits []Rlimit
+	// Stdout and Stderr receive the process's output; nil discards it.
+	// Stdin is always closed (/dev/null), as under BuildKit.
+	Stdout, Stderr io.Writer
+}
+
+// Result is what is known about a process that ran.
+type Result struct {
+	// ExitCode is the process's exit status, or 128+signal when a signal
+	// ended it.
+	ExitCode int
+}
+
+// DefaultPath is the PATH a process gets when Spec.Env has none; it is
+// BuildKit's and containerd's default.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Hostname is the host name every sandbox gets, BuildKit's default.
+const Hostname = "buildkitsandbox"
+
+// Rlimit is one resource limit, named as in `docker build --ulimit`
+// ("nofile", "nproc", ...).
+type Rlimit struct {
+	Name       string
+	Soft, Hard uint64
+}
+
+// String formats r as ParseRlimit accepts it.
+func (r Rlimit) String() string {
+	return fmt.Sprintf("%s=%d:%d", r.Name, r.Soft, r.Hard)
+}
+
+// ParseRlimit parses "name=soft[:hard]" (the --ulimit syntax of docker build
+// and BuildKit); a missing hard limit equals the soft one.
+func ParseRlimit(s string) (Rlimit, error) {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return Rlimit{}, fmt.Errorf("parse ulimit %q: want name=soft[:hard]", s)
+	}
+	if _, known := rlimitTypes[name]; !known {
+		return Rlimit{}, fmt.Errorf("parse ulimit %q: unknown limit %q", s, name)
+	}
+	softS, hardS, hasHard := strings.Cut(val, ":")
+	soft, err := strconv.ParseUint(softS, 10, 64)
+	if err != nil {
+		return Rlimit{}, fmt.Errorf("parse ulimit %q: soft limit: %w", s, err)
+	}
+	hard := soft
+	if hasHard {
+		if hard, err = strconv.ParseUint(hardS, 10, 64); err != nil {
+			return Rlimit{}, fmt.Errorf("parse ulimit %q: hard limit: %w", s, err)
+		}
+	}
+	if soft > hard {
+		return Rlimit{}, fmt.Errorf("parse ulimit %q: soft limit above hard limit", s)
+	}
+	return Rlimit{Name: name, Soft: soft, Hard: hard}, nil
+}

@@ -1,0 +1,116 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// specInput is what varies between runs in the OCI spec.
+type specInput struct {
+	Rootfs      string // absolute
+	HostsFile   string // bind-mounted read-only on /etc/hosts
+	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
+	CgroupsPath string // cgroupfs path of this run
+	CgroupNS    bool   // unshare the cgroup namespace (BuildKit: cgroup v2 only)
+}
+
+// buildkitSpec returns the OCI spec BuildKit's runc executor generates for a
+// RUN step with the default security mode and --network=none: containerd's
+// populateDefaultUnixSpec, then BuildKit's generateMountOpts (no /run tmpfs,
+// read-only binds of resolv.conf and hosts, a read-only cgroup mount),
+// WithNewPrivileges, the hostname and the default seccomp profile. Process
+// fields other than capabilities are set on libcontainer.Process instead.
+func buildkitSpec(in specInput) (*specs.Spec, error) {
+	caps := defaultCaps()
+	s := &specs.Spec{
+		Version:  specs.Version,
+		Root:     &specs.Root{Path: in.Rootfs},
+		Hostname: Hostname,
+		Process: &specs.Process{
+			Cwd:          "/",
+			Capabilities: &specs.LinuxCapabilities{Bounding: caps, Permitted: caps, Effective: caps},
+		},
+		Mounts: defaultMounts(in),
+		Linux: &specs.Linux{
+			MaskedPaths:   maskedPaths(),
+			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
+			CgroupsPath:   in.CgroupsPath,
+			Resources: &specs.LinuxResources{
+				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+			},
+			Namespaces: []specs.LinuxNamespace{
+				{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace},
+				{Type: specs.MountNamespace}, {Type: specs.NetworkNamespace},
+			},
+		},
+	}
+	if in.CgroupNS {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+	profile, err := seccomp.GetDefaultProfile(s)
+	if err != nil {
+		return nil, fmt.Errorf("load default seccomp profile: %w", err)
+	}
+	s.Linux.Seccomp = profile
+	return s, nil
+}
+
+// defaultCaps is containerd's defaultUnixCaps (Docker's default set).
+func defaultCaps() []string {
+	return []string{
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+		"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+		"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+	}
+}
+
+// defaultMounts is containerd's defaultMounts without /run, plus BuildKit's
+// binds and cgroup mount, in BuildKit's order.
+func defaultMounts(in specInput) []specs.Mount {
+	roBind := []string{"nosuid", "noexec", "nodev", "rbind", "ro"}
+	return []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		{Destination: "/etc/resolv.conf", Type: "bind", Source: in.ResolvConf, Options: roBind},
+		{Destination: "/etc/hosts", Type: "bind", Source: in.HostsFile, Options: roBind},
+		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
+	}
+}
+
+// maskedPaths is containerd's defaultLinuxMaskedPaths: a fixed list plus the
+// thermal_throttle directory of every CPU that has one.
+func maskedPaths() []string {
+	paths := []string{
+		"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+		"/sys/firmware", "/sys/devices/virtual/powercap", "/proc/scsi",
+	}
+	return append(paths, thermalThrottlePaths()...)
+}
+
+func thermalThrottlePaths() []string {
+	matches, _ := filepath.Glob("/sys/devices/system/cpu/cpu[0-9]*/thermal_throttle")
+	cpu := func(p string) int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(filepath.Dir(p)), "cpu"))
+		return n
+	}
+	sort.Slice(matches, func(i, j int) bool { return cpu(matches[i]) < cpu(matches[j]) })
+	var out []string
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && fi.IsDir() {
+			out = append(out, m)
+		}
+	}
+	return out
+}

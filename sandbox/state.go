@@ -1,0 +1,143 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A run's state lives in <state root>/<id>/:
+//
+//	lock         flock-ed for the whole run; a free lock means the run is dead
+//	stubs.json   mount stubs to remove from the rootfs (mountStubs)
+//	hosts        bind-mounted on /etc/hosts
+//	resolv.conf  bind-mounted on /etc/resolv.conf
+//	runc/<id>/   libcontainer's state
+//
+// A run directory is prepared under a ".new-" name and renamed once locked,
+// so a concurrent sweep never takes a starting run for a dead one.
+const (
+	lockFile   = "lock"
+	stubsFile  = "stubs.json"
+	runcDir    = "runc"
+	newPrefix  = ".new-"
+	cgroupRoot = "/stevedore"
+	// newGrace is how old a ".new-" directory must be before a sweep takes
+	// it for the leftover of a run killed while starting.
+	newGrace = time.Minute
+)
+
+// runDir is the locked state directory of one live run.
+type runDir struct {
+	ID   string
+	Path string
+	lock *os.File
+}
+
+// newRunDir creates and locks a fresh run directory under root.
+func newRunDir(root string) (*runDir, error) {
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(root, newPrefix+id)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("create run state directory %s: %w (make the state directory writable or choose another)", tmp, err)
+	}
+	lock, err := lockDir(tmp, true)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	final := filepath.Join(root, id)
+	if err := os.Rename(tmp, final); err != nil {
+		lock.Close()
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("rename run state directory %s: %w", tmp, err)
+	}
+	return &runDir{ID: id, Path: final, lock: lock}, nil
+}
+
+// close removes the run directory and releases its lock.
+func (r *runDir) close() error {
+	err := os.RemoveAll(r.Path)
+	r.lock.Close()
+	if err != nil {
+		return fmt.Errorf("remove run state %s: %w", r.Path, err)
+	}
+	return nil
+}
+
+func (r *runDir) saveStubs(st mountStubs) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(r.Path, stubsFile)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
+}
+
+func loadStubs(dir string) (mountStubs, bool) {
+	var st mountStubs
+	b, err := os.ReadFile(filepath.Join(dir, stubsFile))
+	if err != nil || json.Unmarshal(b, &st) != nil || st.Rootfs == "" {
+		return mountStubs{}, false
+	}
+	return st, true
+}
+
+// lockDir opens dir/lock and takes an exclusive flock on it: blocking when
+// create is set (a new run), non-blocking otherwise (a sweep), in which case
+// a nil file and nil error mean the run is alive.
+func lockDir(dir string, create bool) (*os.File, error) {
+	p := filepath.Join(dir, lockFile)
+	flags := os.O_RDWR | unix.O_CLOEXEC
+	if create {
+		flags |= os.O_CREATE | os.O_EXCL
+	}
+	f, err := os.OpenFile(p, flags, 0o600)
+	if err != nil {
+		if !create && errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open lock %s: %w", p, err)
+	}
+	how := unix.LOCK_EX
+	if !create {
+		how |= unix.LOCK_NB
+	}
+	if err := unix.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("lock %s: %w", p, err)
+	}
+	return f, nil
+}
+
+func newID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate run id: %w", err)
+	}
+	return "sbx-" + hex.EncodeToString(b[:]), nil
+}
+
+func cgroupsPath(id string) string { return cgroupRoot + "/" + id }
+
+// isRunName tells run directories from anything else in the state root.
+func isRunName(name string) bool {
+	return strings.HasPrefix(strings.TrimPrefix(name, newPrefix), "sbx-")
+}
