@@ -108,40 +108,65 @@ func readLimited(path string, max int64) ([]byte, error) {
 }
 
 // add reads every armored block of data, or data as binary packets.
+// go-crypto's armor.Decode buffers past the end of a block, so the blocks
+// are cut apart first and decoded one by one.
 func (kr *Keyring) add(data []byte) error {
 	if !isArmored(data) {
 		return kr.addBinary(data)
 	}
-	r := bytes.NewReader(data)
-	blocks := 0
-	for {
-		block, err := armor.Decode(r)
-		if err == io.EOF {
-			break
-		}
+	blocks := armoredBlocks(data)
+	if len(blocks) == 0 {
+		return fmt.Errorf("no complete armored key block found")
+	}
+	for i, b := range blocks {
+		block, err := armor.Decode(bytes.NewReader(b))
 		if err != nil {
-			return fmt.Errorf("decode armor block %d: %w", blocks+1, err)
+			return fmt.Errorf("decode armor block %d: %w", i+1, err)
 		}
 		if block.Type != openpgp.PublicKeyType && block.Type != openpgp.PrivateKeyType {
-			return fmt.Errorf("armor block %d is a %q, want a public key", blocks+1, block.Type)
+			return fmt.Errorf("armor block %d is a %q, want a public key", i+1, block.Type)
 		}
 		body, err := io.ReadAll(block.Body)
 		if err != nil {
-			return fmt.Errorf("decode armor block %d: %w", blocks+1, err)
+			return fmt.Errorf("decode armor block %d: %w", i+1, err)
 		}
 		if err := kr.addBinary(body); err != nil {
-			return err
+			return fmt.Errorf("armor block %d: %w", i+1, err)
 		}
-		blocks++
-	}
-	if blocks == 0 {
-		return fmt.Errorf("no armored key block found")
 	}
 	return nil
 }
 
+// armoredBlocks returns each "-----BEGIN PGP ...-----" to
+// "-----END PGP ...-----" block of data, end line included.
+func armoredBlocks(data []byte) [][]byte {
+	var out [][]byte
+	begin, end := []byte("-----BEGIN PGP "), []byte("-----END PGP ")
+	for {
+		i := bytes.Index(data, begin)
+		if i < 0 {
+			return out
+		}
+		data = data[i:]
+		j := bytes.Index(data, end)
+		if j < 0 {
+			return out
+		}
+		k := bytes.IndexByte(data[j:], '\n')
+		if k < 0 {
+			k = len(data) - j
+		} else {
+			k++
+		}
+		out = append(out, data[:j+k])
+		data = data[j+k:]
+	}
+}
+
+// isArmored reports whether data is text holding an armored block (binary
+// OpenPGP data starts with a byte that has its high bit set).
 func isArmored(data []byte) bool {
-	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("-----BEGIN "))
+	return len(data) > 0 && data[0]&0x80 == 0 && bytes.Contains(data, []byte("-----BEGIN PGP "))
 }
 
 // addBinary drops unbound subkeys, then lets go-crypto read the entities.

@@ -203,8 +203,10 @@ func unboundSubkeyCase(t *testing.T, alice *openpgp.Entity) (*Keyring, []byte) {
 
 func TestReadKeyringSeveralArmoredBlocks(t *testing.T) {
 	a, b, c := newKey(t, "a", nil), newKey(t, "b", nil), newKey(t, "c", nil)
+	rsa := newKey(t, "rsa", &packet.Config{Algorithm: packet.PubKeyAlgoRSA, RSABits: 2048})
 	var file bytes.Buffer
-	for _, e := range []*openpgp.Entity{a, b} {
+	file.WriteString("comment before the blocks\n")
+	for _, e := range []*openpgp.Entity{a, rsa, b} {
 		w, _ := armor.Encode(&file, openpgp.PublicKeyType, nil)
 		e.Serialize(w)
 		w.Close()
@@ -220,7 +222,7 @@ func TestReadKeyringSeveralArmoredBlocks(t *testing.T) {
 	for _, tc := range []struct {
 		path string
 		want int
-	}{{dir + "/ab.asc", 2}, {dir, 3}, {dir + "/c.gpg", 1}} {
+	}{{dir + "/ab.asc", 3}, {dir, 4}, {dir + "/c.gpg", 1}} {
 		kr, err := ReadKeyring(tc.path)
 		if err != nil {
 			t.Fatal(err)
@@ -232,4 +234,15 @@ func TestReadKeyringSeveralArmoredBlocks(t *testing.T) {
 	if _, err := ReadKeyring(dir + "/missing"); err == nil {
 		t.Error("ReadKeyring(missing): nil error")
 	}
+}
+
+func FuzzParseKeyring(f *testing.F) {
+	f.Add(publicBytes(f, newKey(f, "a", nil)))
+	f.Add([]byte("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n-----END PGP PUBLIC KEY BLOCK-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		kr, err := ParseKeyring(b)
+		if err == nil && kr == nil {
+			t.Fatal("nil keyring without error")
+		}
+	})
 }
