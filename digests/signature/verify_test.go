@@ -107,6 +107,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"truncated", good[:len(good)-5], kr, 2 * time.Hour, ReasonTrailing},
 		{"key outside keyring", signWith(t, mallory, testPay), kr, 2 * time.Hour, ReasonUnknownKey},
 		{"signed in the future", good, kr, 0, ReasonFutureSig},
+		{"unsigned literal", unsigned(t), kr, 2 * time.Hour, ReasonStructure},
+		{"signature expired", sigWithLifetime(t, alice, 30*60), kr, 2 * time.Hour, ReasonExpiredSig},
 		{"bad payload", signWithRaw(t, alice, `{"critical":{}}`), kr, 2 * time.Hour, ReasonBadPayload},
 	}
 	for _, tt := range tests {
@@ -245,4 +247,30 @@ func FuzzParseKeyring(f *testing.F) {
 			t.Fatal("nil keyring without error")
 		}
 	})
+}
+
+// unsigned returns a message holding only the literal data: go-crypto's v2
+// API reports no error for it.
+func unsigned(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := packet.SerializeLiteral(nopCloser{&b}, true, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(testPay.Marshal())
+	w.Close()
+	return b.Bytes()
+}
+
+func sigWithLifetime(t *testing.T, e *openpgp.Entity, secs uint32) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := openpgp.Sign(&b, e, nil, &packet.Config{Time: at(time.Hour), SigLifetimeSecs: secs, SigningKeyId: e.PrimaryKey.KeyId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(testPay.Marshal())
+	w.Close()
+	return b.Bytes()
 }
