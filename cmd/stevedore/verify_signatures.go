@@ -45,6 +45,9 @@ func (s *signatureFlags) run(cmd *cobra.Command, g *globalOptions, targets []str
 	for _, u := range kr.Unbound {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: keyring subkey %016X (after key %s) ignored: %s\n", u.KeyID, u.Primary, u.Reason)
 	}
+	if kr.Skipped > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %d key(s) in %s could not be used (unsupported or invalid)\n", kr.Skipped, s.Keyring)
+	}
 	if len(reps) == 0 {
 		fmt.Fprintln(cmd.OutOrStdout(), "no targets to verify")
 		return false, nil

@@ -27,6 +27,9 @@ type Keyring struct {
 	// binding signature (and cross-signature, for signing subkeys); they
 	// were dropped and signatures by them do not count.
 	Unbound []UnboundSubkey
+	// Skipped counts keys go-crypto could not use (unsupported algorithm,
+	// invalid self-signature); signatures by them do not count.
+	Skipped int
 }
 
 // UnboundSubkey is a subkey that was dropped from a keyring.
@@ -180,6 +183,9 @@ func (kr *Keyring) addBinary(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("parse keys: %w", err)
 	}
+	if n := countPrimaryKeys(filtered); n > len(el) {
+		kr.Skipped += n - len(el)
+	}
 	for _, e := range el {
 		if e.PrivateKey != nil {
 			return fmt.Errorf("key %X is a secret key; put only public keys (gpg --export) in a keyring", e.PrimaryKey.Fingerprint)
@@ -265,4 +271,15 @@ func checkBinding(primary *packet.PublicKey, group []rawPacket) (UnboundSubkey, 
 		}
 	}
 	return u, false
+}
+
+func countPrimaryKeys(data []byte) int {
+	pkts, _ := splitPackets(data)
+	n := 0
+	for _, p := range pkts {
+		if p.tag == tagPublicKey || p.tag == tagSecretKey {
+			n++
+		}
+	}
+	return n
 }

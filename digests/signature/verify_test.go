@@ -274,3 +274,17 @@ func sigWithLifetime(t *testing.T, e *openpgp.Entity, secs uint32) []byte {
 	w.Close()
 	return b.Bytes()
 }
+
+func TestParseKeyringCountsSkippedKeys(t *testing.T) {
+	a, b := newKey(t, "a", nil), newKey(t, "b", nil)
+	var data bytes.Buffer
+	b.PrimaryKey.Serialize(&data) // no user ID, no self-signature: unusable
+	a.Serialize(&data)
+	kr, err := ParseKeyring(data.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kr.Entities) != 1 || kr.Skipped != 1 {
+		t.Errorf("ParseKeyring: %d keys, %d skipped, want 1 and 1", len(kr.Entities), kr.Skipped)
+	}
+}
