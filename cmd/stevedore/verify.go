@@ -37,8 +37,10 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 			if err := checkTargetArgs(args); err != nil {
 				return err
 			}
-			if !o.Signatures && (cmd.Flags().Changed("keyring") || cmd.Flags().Changed("quorum")) {
-				return usageErrorf("verify: --keyring and --quorum need --signatures")
+			for _, f := range []string{"keyring", "quorum", "registry", "signatures-dir"} {
+				if !o.Signatures && cmd.Flags().Changed(f) {
+					return usageErrorf("verify: --%s needs --signatures", f)
+				}
 			}
 			rep, err := digests.Verify(g.Tree, args)
 			if err != nil {
