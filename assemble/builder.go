@@ -1,0 +1,238 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/sandbox"
+)
+
+// Builder executes Containerfile stages into images. It is safe to run
+// several Builds at once with one Builder.
+type Builder struct {
+	// Runner runs RUN steps.
+	Runner sandbox.Runner
+	// WorkDir holds layer directories, mounts and blobs while building; it
+	// must be on a filesystem that supports overlayfs upper dirs.
+	WorkDir string
+	// Layers commits upper directories into blobs and unpacks base layers.
+	Layers LayerStore
+}
+
+// LayerStore is what the executor needs from the layers package.
+type LayerStore interface {
+	// Commit writes the layer of upper (an overlay upper dir over lowers)
+	// as a gzip blob in blobDir.
+	Commit(ctx context.Context, lowers []string, upper, blobDir string, epoch time.Time) (Blob, error)
+	// Unpack extracts a blob into the new overlay-format directory dir,
+	// verifying its digests.
+	Unpack(ctx context.Context, blob Blob, dir string) error
+}
+
+// Image is a built image, ready to be written as an OCI layout. Its layer
+// files live in the build's work directory until Close.
+type Image struct {
+	// Config is the image config as BuildKit's Dockerfile frontend makes it
+	// (history included, rootfs and created not yet filled in).
+	Config dockerspec.DockerOCIImage
+	// Base is the config of the base image the final stage started from,
+	// when it was an image; its history entries keep their times.
+	Base     *dockerspec.DockerOCIImage
+	Layers   []*Layer
+	Platform ocispec.Platform
+	work     string
+}
+
+// Close removes the build's work directory.
+func (img *Image) Close() error { return removeAll(img.work) }
+
+// dispatcher holds one Build's state.
+type dispatcher struct {
+	b      *Builder
+	t      Target
+	p      *plan
+	work   string
+	seq    int
+	log    io.Writer
+	images map[string]*loadedImage // named image contexts, loaded once
+}
+
+// Build executes the target's stages and returns its image.
+func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
+	p, err := parsePlan(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(b.WorkDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create work dir: %w", err)
+	}
+	work, err := os.MkdirTemp(b.WorkDir, "build-")
+	if err != nil {
+		return nil, fmt.Errorf("create work dir: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			removeAll(work)
+		}
+	}()
+	d := &dispatcher{b: b, t: t, p: p, work: work, log: t.Log, images: map[string]*loadedImage{}}
+	if d.log == nil {
+		d.log = io.Discard
+	}
+	for _, s := range p.reachable() {
+		if s.index < 0 {
+			continue
+		}
+		if err := d.dispatchStage(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	tgt := p.target
+	d.finalize(tgt)
+	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: work}, nil
+}
+
+// finalize sets the target platform on the result, as finalizeResultImage
+// does when the platform was given explicitly.
+func (d *dispatcher) finalize(s *stageState) {
+	tp := d.t.Platform
+	same := tp.OS == s.image.OS && tp.Arch == s.image.Architecture
+	s.image.OS = tp.OS
+	s.image.Architecture = tp.Arch
+	if tp.Variant != "" || !same {
+		s.image.Variant = tp.Variant
+	}
+	if !same {
+		s.image.OSVersion = ""
+	}
+	s.platform = ocispec.Platform{OS: tp.OS, Architecture: tp.Arch, Variant: s.image.Variant}
+}
+
+// dispatchStage initialises a stage from its base and runs its commands.
+func (d *dispatcher) dispatchStage(ctx context.Context, s *stageState) error {
+	if err := d.initStage(ctx, s); err != nil {
+		return err
+	}
+	for _, cmd := range s.commands {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := d.dispatch(ctx, s, cmd); err != nil {
+			return cmdErr(d.p.path, cmd, "%s: %v", cmd.Name(), err)
+		}
+	}
+	s.dispatched = true
+	return nil
+}
+
+// initStage sets up a stage's image, environment and layers from its base,
+// as resolveBaseImage and dispatchStages do.
+func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
+	tp := ocispec.Platform{OS: d.t.Platform.OS, Architecture: d.t.Platform.Arch, Variant: d.t.Platform.Variant}
+	switch {
+	case s.base != nil:
+		if !s.base.dispatched {
+			return stageErr(d.p.path, s.stage, "base stage %s was not built", s.base.name)
+		}
+		s.init()
+	case s.scratch:
+		s.platform = tp
+		s.image = emptyImage(tp)
+		s.env = newEnvList()
+	case s.imageRef != "":
+		if s.platform.OS == "" {
+			s.platform = tp
+		}
+		li, err := d.loadImage(ctx, s.imageRef, s.platform)
+		if err != nil {
+			return stageErr(d.p.path, s.stage, "FROM %s: %v", s.imageRef, err)
+		}
+		base := cloneImage(li.config)
+		s.baseImg = &base
+		s.image = cloneImage(li.config)
+		s.image.Created = nil
+		s.layers = append([]*Layer(nil), li.layers...)
+		s.env = newEnvList()
+	default:
+		return stageErr(d.p.path, s.stage, "FROM %s: a local build context as a base is not supported", s.stage.BaseName)
+	}
+	if s.platform.OS == "" {
+		s.platform = tp
+	}
+	if _, ok := shell.EnvsFromSlice(s.image.Config.Env).Get("PATH"); !ok {
+		s.image.Config.Env = append(s.image.Config.Env, "PATH="+defaultPath)
+	}
+	for _, e := range s.image.Config.Env {
+		k, v := parseKeyValue(e)
+		s.env.set(k, v)
+	}
+	if wd := s.image.Config.WorkingDir; wd != "" {
+		if err := d.setWorkdir(s, wd); err != nil {
+			return stageErr(d.p.path, s.stage, "%v", err)
+		}
+	}
+	if u := s.image.Config.User; u != "" {
+		s.user = u
+	}
+	return nil
+}
+
+// dispatch runs one command after expanding its words, as dispatch does.
+func (d *dispatcher) dispatch(ctx context.Context, s *stageState, cmd instructions.Command) error {
+	if err := d.expand(s, cmd); err != nil {
+		return err
+	}
+	switch c := cmd.(type) {
+	case *instructions.EnvCommand:
+		return d.dispatchEnv(s, c)
+	case *instructions.ArgCommand:
+		return d.dispatchArg(s, c)
+	case *instructions.LabelCommand:
+		return d.dispatchLabel(s, c)
+	case *instructions.UserCommand:
+		s.user = c.User
+		s.image.Config.User = c.User
+		d.history(s, fmt.Sprintf("USER %v", c.User), false)
+	case *instructions.ShellCommand:
+		s.image.Config.Shell = c.Shell
+		d.history(s, fmt.Sprintf("SHELL %v", c.Shell), false)
+	case *instructions.CmdCommand:
+		return d.dispatchCmd(s, c)
+	case *instructions.EntrypointCommand:
+		return d.dispatchEntrypoint(s, c)
+	case *instructions.WorkdirCommand:
+		return d.dispatchWorkdir(ctx, s, c)
+	case *instructions.CopyCommand:
+		return d.dispatchCopy(ctx, s, copyFromCopy(c))
+	case *instructions.AddCommand:
+		return d.dispatchCopy(ctx, s, copyFromAdd(c))
+	case *instructions.RunCommand:
+		return d.dispatchRun(ctx, s, c)
+	default:
+		return fmt.Errorf("%s is not supported by stevedore", cmd.Name())
+	}
+	return nil
+}
+
+// newDir makes a fresh directory in the build's work dir.
+func (d *dispatcher) newDir(kind string) (string, error) {
+	d.seq++
+	dir := filepath.Join(d.work, fmt.Sprintf("%s-%d", kind, d.seq))
+	return dir, os.Mkdir(dir, 0o755)
+}
+
+func removeAll(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	return os.RemoveAll(dir)
+}

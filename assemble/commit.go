@@ -1,0 +1,88 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/stevedore-build/stevedore/layers"
+)
+
+// lowerDirs lists a stage's layer directories, topmost first, as overlayfs
+// wants its lowerdir option.
+func lowerDirs(ls []*Layer) []string {
+	out := make([]string, 0, len(ls))
+	for i := len(ls) - 1; i >= 0; i-- {
+		out = append(out, ls[i].Dir)
+	}
+	return out
+}
+
+// commit runs op on the stage's filesystem mounted with a fresh overlay
+// upper directory, then turns the upper directory into the stage's next
+// layer, exactly as BuildKit's overlay snapshotter and differ do.
+func (d *dispatcher) commit(ctx context.Context, s *stageState, op func(root string) error) error {
+	upper, err := d.newDir("layer")
+	if err != nil {
+		return err
+	}
+	work, err := d.newDir("work")
+	if err != nil {
+		return err
+	}
+	merged, err := d.newDir("mnt")
+	if err != nil {
+		return err
+	}
+	lowers := lowerDirs(s.layers)
+	unmount, err := layers.Mount(lowers, upper, work, merged)
+	if err != nil {
+		return fmt.Errorf("mount stage filesystem: %w", err)
+	}
+	opErr := op(merged)
+	if err := unmount(); err != nil && opErr == nil {
+		opErr = fmt.Errorf("unmount stage filesystem: %w", err)
+	}
+	os.Remove(merged)
+	os.RemoveAll(work)
+	if opErr != nil {
+		return opErr
+	}
+	blobDir := filepath.Join(d.work, "blobs")
+	if err := os.MkdirAll(blobDir, 0o755); err != nil {
+		return err
+	}
+	blob, err := d.b.Layers.Commit(ctx, lowers, upper, blobDir, d.t.Epoch)
+	if err != nil {
+		return fmt.Errorf("write layer: %w", err)
+	}
+	s.layers = append(s.layers, &Layer{Dir: upper, Blob: blob})
+	return nil
+}
+
+// withMounted mounts a stage's filesystem read-only for reading (a COPY
+// --from source) and calls fn with its root.
+func (d *dispatcher) withMounted(ls []*Layer, fn func(root string) error) error {
+	if len(ls) == 0 {
+		empty, err := d.newDir("empty")
+		if err != nil {
+			return err
+		}
+		return fn(empty)
+	}
+	mnt, err := d.newDir("ro")
+	if err != nil {
+		return err
+	}
+	unmount, err := layers.MountReadOnly(lowerDirs(ls), mnt)
+	if err != nil {
+		return fmt.Errorf("mount source filesystem: %w", err)
+	}
+	fnErr := fn(mnt)
+	if err := unmount(); err != nil && fnErr == nil {
+		fnErr = err
+	}
+	os.Remove(mnt)
+	return fnErr
+}

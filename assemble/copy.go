@@ -1,0 +1,198 @@
+package assemble
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/continuity/fs"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/util/system"
+	copy "github.com/tonistiigi/fsutil/copy"
+)
+
+// copySpec is a COPY or ADD after expansion.
+type copySpec struct {
+	cmd   instructions.Command
+	isAdd bool
+	sd    instructions.SourcesAndDest
+	from  string
+	chown string
+	chmod string
+}
+
+func copyFromCopy(c *instructions.CopyCommand) copySpec {
+	return copySpec{cmd: c, sd: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod}
+}
+
+func copyFromAdd(c *instructions.AddCommand) copySpec {
+	return copySpec{cmd: c, isAdd: true, sd: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod}
+}
+
+// copyMode is a parsed --chmod: an octal mode or a symbolic one.
+type copyMode struct {
+	mode    *int
+	modeStr string
+}
+
+func parseChmod(s string) (copyMode, error) {
+	if s == "" {
+		return copyMode{}, nil
+	}
+	if p, err := strconv.ParseUint(s, 8, 32); err == nil {
+		if p > 0o7777 {
+			return copyMode{}, fmt.Errorf("invalid chmod parameter: '%v'. it should be octal string and between 0 and 07777", s)
+		}
+		m := int(p)
+		return copyMode{mode: &m}, nil
+	}
+	return copyMode{modeStr: s}, nil
+}
+
+// commitMessage is the history text of a COPY/ADD: flags shown, --from
+// never, then sources, heredocs and the destination as written.
+func (c copySpec) commitMessage() string {
+	var b bytes.Buffer
+	if c.isAdd {
+		b.WriteString("ADD")
+	} else {
+		b.WriteString("COPY")
+	}
+	if c.chown != "" {
+		b.WriteString(" --chown=" + c.chown)
+	}
+	if c.chmod != "" {
+		b.WriteString(" --chmod=" + c.chmod)
+	}
+	for _, src := range c.sd.SourcePaths {
+		b.WriteString(" " + src)
+	}
+	for _, h := range c.sd.SourceContents {
+		b.WriteString(" <<" + h.Path)
+	}
+	b.WriteString(" " + c.sd.DestPath)
+	return b.String()
+}
+
+// dispatchCopy executes COPY/ADD as BuildKit's file op does (fsutil's
+// copy, go-archive's untar), in a new layer.
+func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec) error {
+	dest, err := pathRelativeToWorkingDir(s.workdir, c.sd.DestPath)
+	if err != nil {
+		return err
+	}
+	mode, err := parseChmod(c.chmod)
+	if err != nil {
+		return err
+	}
+	err = d.withSource(ctx, s, c, func(srcRoot string, fromContext bool) error {
+		return d.commit(ctx, s, func(root string) error {
+			u, err := resolveChown(root, c.chown)
+			if err != nil {
+				return err
+			}
+			for _, src := range c.sd.SourcePaths {
+				src, err := system.NormalizePath("/", src, "linux", false)
+				if err != nil {
+					return err
+				}
+				op := copyOp{srcRoot: srcRoot, src: src, destRoot: root, dest: dest, mode: mode, user: u,
+					fromContext: fromContext, unpack: c.isAdd, wildcard: true, dirContents: true, followLinks: true}
+				if err := op.run(ctx); err != nil {
+					return err
+				}
+			}
+			return d.copyHeredocs(ctx, c, root, dest, mode, u)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	d.historyEntry(s, c.commitMessage(), true, true)
+	return nil
+}
+
+// withSource provides the root directory a COPY/ADD reads from.
+func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, fn func(root string, fromContext bool) error) error {
+	if c.from == "" {
+		return fn(d.t.ContextDir, true)
+	}
+	for _, dep := range s.deps {
+		if dep.name != c.from && strconv.Itoa(dep.index) != c.from {
+			continue
+		}
+		switch {
+		case dep.contextDir != "":
+			return fn(dep.contextDir, true)
+		case dep.imageRef != "":
+			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
+			if err != nil {
+				return fmt.Errorf("--from=%s: %w", c.from, err)
+			}
+			return d.withMounted(li.layers, func(root string) error { return fn(root, false) })
+		default:
+			return d.withMounted(dep.layers, func(root string) error { return fn(root, false) })
+		}
+	}
+	return fmt.Errorf("--from=%s: source not resolved", c.from)
+}
+
+// copyHeredocs writes each heredoc source as a 0644 file, as BuildKit's
+// Mkfile does, and copies it to the destination.
+func (d *dispatcher) copyHeredocs(ctx context.Context, c copySpec, root, dest string, mode copyMode, u *copy.User) error {
+	for _, h := range c.sd.SourceContents {
+		tmp, err := d.newDir("heredoc")
+		if err != nil {
+			return err
+		}
+		name, err := system.CheckSystemDriveAndRemoveDriveLetter(h.Path, "linux", false)
+		if err != nil {
+			return err
+		}
+		p, err := fs.RootPath(tmp, filepath.Join("/", name))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := writeFileMode(p, []byte(h.Data), 0o644); err != nil {
+			return err
+		}
+		op := copyOp{srcRoot: tmp, src: filepath.ToSlash(filepath.Join("/", name)), destRoot: root, dest: dest, mode: mode, user: u}
+		err = op.run(ctx)
+		os.RemoveAll(tmp)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileMode writes a file with exactly mode, whatever the umask.
+func writeFileMode(p string, data []byte, mode os.FileMode) error {
+	if err := os.WriteFile(p, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(p, mode)
+}
+
+// pathRelativeToWorkingDir resolves a destination against the working
+// directory, keeping a trailing slash, as dockerfile2llb does.
+func pathRelativeToWorkingDir(workdir, p string) (string, error) {
+	if workdir == "" {
+		workdir = "/"
+	}
+	if strings.HasPrefix(p, "/") {
+		return system.NormalizePath("/", p, "linux", true)
+	}
+	if p == "." || p == "" {
+		p = "./"
+	}
+	return system.NormalizePath(workdir, p, "linux", true)
+}
+

@@ -1,0 +1,193 @@
+package assemble
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// plan is a parsed Containerfile with its stages resolved for one target,
+// before anything runs.
+type plan struct {
+	path       string
+	shlex      *shell.Lex
+	globalArgs *envList
+	states     []*stageState
+	byName     map[string]*stageState
+	target     *stageState
+}
+
+// parsePlan parses the Containerfile with BuildKit's parser and
+// instructions packages and resolves stage names, base names and COPY
+// --from sources exactly as dockerfile2llb does.
+func parsePlan(t Target) (*plan, error) {
+	data, err := os.ReadFile(t.Containerfile)
+	if err != nil {
+		return nil, fmt.Errorf("read Containerfile: %w", err)
+	}
+	res, err := parser.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, locate(t.Containerfile, err)
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, linter.New(&linter.Config{}))
+	if err != nil {
+		return nil, locate(t.Containerfile, err)
+	}
+	if len(stages) == 0 {
+		return nil, fmt.Errorf("%s: no stages to build", t.Containerfile)
+	}
+	p := &plan{path: t.Containerfile, shlex: shell.NewLex(res.EscapeToken), byName: map[string]*stageState{}}
+	targetName := t.StageTarget
+	if targetName == "" {
+		targetName = stages[len(stages)-1].Name
+	}
+	p.globalArgs = defaultArgs(t, targetName)
+	if err := p.buildMetaArgs(metaArgs, t.BuildArgs); err != nil {
+		return nil, err
+	}
+	if err := p.buildStates(stages, t); err != nil {
+		return nil, err
+	}
+	if err := p.resolveTarget(t.StageTarget); err != nil {
+		return nil, err
+	}
+	if err := p.linkSources(t); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// defaultArgs are the automatic platform arguments of the global scope.
+func defaultArgs(t Target, targetName string) *envList {
+	if targetName == "" {
+		targetName = "default"
+	}
+	env := newEnvList()
+	bp, tp := BuildPlatform, t.Platform
+	for _, kv := range [][2]string{
+		{"BUILDPLATFORM", bp.String()}, {"BUILDOS", bp.OS}, {"BUILDOSVERSION", ""},
+		{"BUILDARCH", bp.Arch}, {"BUILDVARIANT", bp.Variant},
+		{"TARGETPLATFORM", tp.String()}, {"TARGETOS", tp.OS}, {"TARGETOSVERSION", ""},
+		{"TARGETARCH", tp.Arch}, {"TARGETVARIANT", tp.Variant}, {"TARGETSTAGE", targetName},
+	} {
+		v := kv[1]
+		if ov, ok := t.BuildArgs[kv[0]]; ok {
+			v = ov
+		}
+		env.set(kv[0], v)
+	}
+	return env
+}
+
+// buildMetaArgs evaluates the ARGs before the first FROM.
+func (p *plan) buildMetaArgs(cmds []instructions.ArgCommand, buildArgs map[string]string) error {
+	for _, cmd := range cmds {
+		for _, kp := range cmd.Args {
+			var value *string
+			if v, ok := buildArgs[kp.Key]; ok {
+				value = &v
+			} else if kp.Value != nil {
+				res, _, err := p.shlex.ProcessWord(*kp.Value, p.globalArgs)
+				if err != nil {
+					return locate(p.path, parser.WithLocation(err, cmd.Location()))
+				}
+				value = &res
+			}
+			if value != nil {
+				p.globalArgs.set(kp.Key, *value)
+			}
+		}
+	}
+	return nil
+}
+
+// buildStates expands base names and platforms and registers stages.
+func (p *plan) buildStates(stages []instructions.Stage, t Target) error {
+	for i, st := range stages {
+		base, _, err := p.shlex.ProcessWord(st.BaseName, p.globalArgs)
+		if err != nil {
+			return locate(p.path, parser.WithLocation(err, st.Location))
+		}
+		if base == "" {
+			return stageErr(p.path, st, "base name (%s) should not be blank", st.BaseName)
+		}
+		st.BaseName = base
+		s := &stageState{index: i, name: st.Name, stage: st, commands: st.Commands}
+		if st.Platform != "" {
+			v, _, err := p.shlex.ProcessWord(st.Platform, p.globalArgs)
+			if err != nil {
+				return locate(p.path, parser.WithLocation(err, st.Location))
+			}
+			pl, err := parsePlatform(v)
+			if err != nil {
+				return stageErr(p.path, st, "FROM --platform=%s: %v", v, err)
+			}
+			s.platform = pl
+		}
+		if st.Name != "" {
+			if dir, ok := t.Contexts[st.Name]; ok {
+				s.contextDir = dir // a named context replaces the stage
+			} else if _, ok := t.Images[st.Name]; ok {
+				s.imageRef = st.Name
+			}
+		} else {
+			s.name = "stage-" + strconv.Itoa(i)
+		}
+		p.states = append(p.states, s)
+		if st.Name != "" {
+			p.byName[st.Name] = s
+		}
+	}
+	return nil
+}
+
+func (p *plan) resolveTarget(name string) error {
+	if name == "" {
+		p.target = p.states[len(p.states)-1]
+		return nil
+	}
+	s, ok := p.byName[strings.ToLower(name)]
+	if !ok {
+		return fmt.Errorf("%s: target stage %q could not be found", p.path, name)
+	}
+	p.target = s
+	return nil
+}
+
+func parsePlatform(s string) (ocispec.Platform, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return ocispec.Platform{}, fmt.Errorf("want os/arch[/variant]")
+	}
+	pl := ocispec.Platform{OS: parts[0], Architecture: parts[1]}
+	if len(parts) == 3 {
+		pl.Variant = parts[2]
+	}
+	return pl, nil
+}
+
+// locate prefixes a BuildKit error with file:line when it has a location.
+func locate(path string, err error) error {
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		return fmt.Errorf("%s:%d: %w", path, le.Locations[0][0].Start.Line, err)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+func stageErr(path string, st instructions.Stage, format string, a ...any) error {
+	line := 0
+	if len(st.Location) > 0 {
+		line = st.Location[0].Start.Line
+	}
+	return fmt.Errorf("%s:%d: %s", path, line, fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,112 @@
+package assemble
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/stevedore-build/stevedore/sandbox"
+)
+
+// runArgs computes the process arguments of a RUN, heredocs included, as
+// dispatchRun does.
+func runArgs(s *stageState, c *instructions.RunCommand) ([]string, error) {
+	args := c.CmdLine
+	if len(c.Files) > 0 {
+		if len(args) != 1 || !c.PrependShell {
+			return nil, fmt.Errorf("parsing produced an invalid run command: %v", args)
+		}
+		if h := parser.MustParseHeredoc(args[0]); h != nil {
+			data := c.Files[0].Data
+			if c.Files[0].Chomp {
+				data = parser.ChompHeredocContent(data)
+			}
+			if strings.HasPrefix(data, "#!") {
+				return nil, fmt.Errorf("a RUN heredoc starting with #! (run as a script file) is not supported yet; start it with a shell command instead")
+			}
+			args = []string{data}
+		} else {
+			var b strings.Builder
+			b.WriteString(args[0])
+			for _, f := range c.Files {
+				b.WriteByte('\n')
+				b.WriteString(f.Data)
+				b.WriteString(f.Name)
+			}
+			args = []string{b.String()}
+		}
+	}
+	if c.PrependShell {
+		args = withShell(s, args)
+	}
+	return args, nil
+}
+
+// runCommandString is BuildKit's history text of a RUN: the ARGs in scope
+// as "|N k=v ..." (values as the environment has them), then the argv.
+func runCommandString(args []string, buildArgs []instructions.KeyValuePairOptional, env *envList) string {
+	var tmp []string
+	idx := map[string]int{}
+	for _, a := range buildArgs {
+		v, ok := env.Get(a.Key)
+		if !ok {
+			v = a.ValueString()
+		}
+		if i, ok := idx[a.Key]; ok {
+			tmp[i] = a.Key + "=" + v
+		} else {
+			idx[a.Key] = len(tmp)
+			tmp = append(tmp, a.Key+"="+v)
+		}
+	}
+	if len(tmp) > 0 {
+		tmp = append([]string{fmt.Sprintf("|%d", len(tmp))}, tmp...)
+	}
+	return strings.Join(append(tmp, args...), " ")
+}
+
+// dispatchRun runs the command in the sandbox on the stage's filesystem
+// and commits what it changed as a layer.
+func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instructions.RunCommand) error {
+	if d.b.Runner == nil {
+		return fmt.Errorf("RUN needs a sandbox runner")
+	}
+	args, err := runArgs(s, c)
+	if err != nil {
+		return err
+	}
+	history := "RUN " + runCommandString(args, s.args, s.env)
+	network := instructions.GetNetwork(c)
+	fmt.Fprintf(d.log, "#%s %s\n", d.t.Name, strings.TrimSpace(c.String()))
+	err = d.commit(ctx, s, func(root string) error {
+		res, err := d.b.Runner.Run(ctx, sandbox.Spec{
+			Rootfs:  root,
+			Args:    args,
+			Env:     s.env.toArray(),
+			Cwd:     s.workdir,
+			User:    s.user,
+			Rlimits: d.t.Ulimits,
+			Stdout:  d.log,
+			Stderr:  d.log,
+		})
+		if err != nil {
+			return err
+		}
+		if res.ExitCode != 0 {
+			msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
+			if network != instructions.NetworkNone {
+				msg += " (this RUN has no --network=none but ran without network, as every RUN does; if it needs the network, fetch the data as a package source instead)"
+			}
+			return fmt.Errorf("%s", msg)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.historyEntry(s, history, true, true)
+	return nil
+}

@@ -1,0 +1,115 @@
+package assemble
+
+import (
+	"maps"
+	"slices"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Layer is one filesystem layer of a stage: its contents as an overlayfs
+// layer directory (the lower dir of the layers above it) and, once
+// committed, its compressed blob.
+type Layer struct {
+	Dir  string // overlay-format directory
+	Blob Blob
+	// FromBase is set for layers reused byte for byte from a base image.
+	FromBase bool
+}
+
+// Blob is a compressed layer file and its digests.
+type Blob struct {
+	Path   string  // gzip file
+	Digest v1.Hash // of the gzip file
+	DiffID v1.Hash // of the tar
+	Size   int64
+}
+
+// stageState is one Containerfile stage while it is dispatched; it mirrors
+// dockerfile2llb's dispatchState for what affects the output.
+type stageState struct {
+	index    int
+	name     string // lowercased AS name, or stage-N
+	stage    instructions.Stage
+	commands []instructions.Command
+	base     *stageState // FROM an earlier stage
+	// imageRef is set when the stage starts from a named image context.
+	imageRef string
+	// contextDir is set when a named local context replaces the stage.
+	contextDir string
+	scratch    bool
+
+	platform ocispec.Platform
+	image    dockerspec.DockerOCIImage
+	baseImg  *dockerspec.DockerOCIImage // immutable copy of a base image's config
+	env      *envList
+	workdir  string
+	user     string
+	args     []instructions.KeyValuePairOptional
+	layers   []*Layer
+	cmdSet   bool
+
+	deps       []*stageState // stages used by COPY --from
+	dispatched bool
+}
+
+// init copies the state of the base stage, as dispatchState.init does.
+func (s *stageState) init() {
+	if s.base == nil {
+		return
+	}
+	b := s.base
+	s.platform = b.platform
+	s.image = cloneImage(b.image)
+	s.image.Config.OnBuild = nil
+	if b.baseImg != nil {
+		bi := cloneImage(*b.baseImg)
+		s.baseImg = &bi
+	}
+	s.env = b.env.clone()
+	s.workdir = b.workdir
+	s.user = b.user
+	s.args = append(s.args, b.args...)
+	s.layers = append([]*Layer(nil), b.layers...)
+}
+
+// cloneImage is dockerfile2llb's clone: a deep copy of what dispatching
+// mutates.
+func cloneImage(src dockerspec.DockerOCIImage) dockerspec.DockerOCIImage {
+	img := src
+	img.Config.Env = slices.Clone(src.Config.Env)
+	img.Config.Cmd = slices.Clone(src.Config.Cmd)
+	img.Config.Entrypoint = slices.Clone(src.Config.Entrypoint)
+	img.Config.OnBuild = slices.Clone(src.Config.OnBuild)
+	img.Config.ExposedPorts = maps.Clone(src.Config.ExposedPorts)
+	img.Config.Volumes = maps.Clone(src.Config.Volumes)
+	img.Config.Labels = maps.Clone(src.Config.Labels)
+	img.Config.Shell = slices.Clone(src.Config.Shell)
+	if src.Config.Healthcheck != nil {
+		hc := *src.Config.Healthcheck
+		hc.Test = slices.Clone(src.Config.Healthcheck.Test)
+		img.Config.Healthcheck = &hc
+	}
+	img.History = slices.Clone(src.History)
+	img.RootFS.DiffIDs = slices.Clone(src.RootFS.DiffIDs)
+	return img
+}
+
+// emptyImage is dockerfile2llb's emptyImage for a Linux platform.
+func emptyImage(p ocispec.Platform) dockerspec.DockerOCIImage {
+	img := dockerspec.DockerOCIImage{}
+	img.Architecture = p.Architecture
+	img.OS = p.OS
+	img.OSVersion = p.OSVersion
+	img.Variant = p.Variant
+	img.RootFS.Type = "layers"
+	img.Config.WorkingDir = "/"
+	img.Config.Env = []string{"PATH=" + defaultPath}
+	return img
+}
+
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

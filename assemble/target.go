@@ -1,0 +1,40 @@
+package assemble
+
+import (
+	"io"
+	"time"
+
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	"github.com/stevedore-build/stevedore/sandbox"
+)
+
+// Target is everything one build of one image needs, as explicit values.
+type Target struct {
+	// Name is <stage>-<name>; it names the image in index.json.
+	Name string
+	// Version is written as org.opencontainers.image.version ("" = latest).
+	Version string
+	// Containerfile is the recipe's path.
+	Containerfile string
+	// ContextDir is the main build context (packages/<stage>/<origin>).
+	ContextDir string
+	// Contexts are the named build contexts: "fetch" -> a directory.
+	Contexts map[string]string
+	// Images are named image contexts: "stagex/<dep>" -> an OCI layout directory.
+	Images map[string]string
+	// StageTarget is the Containerfile stage to build ("" = the last one).
+	StageTarget string
+	// Platform is the target platform (--platform).
+	Platform containerfile.Platform
+	// BuildArgs are the --build-arg values.
+	BuildArgs map[string]string
+	// Epoch is SOURCE_DATE_EPOCH: clamps layer and history times.
+	Epoch time.Time
+	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
+	Ulimits []sandbox.Rlimit
+	// Log receives the output of RUN steps and progress lines.
+	Log io.Writer
+}
+
+// BuildPlatform is the platform stevedore runs on; BuildKit's BUILDPLATFORM.
+var BuildPlatform = containerfile.Platform{OS: "linux", Arch: "amd64"}

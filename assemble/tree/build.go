@@ -1,0 +1,164 @@
+package tree
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/recipes"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	"github.com/stevedore-build/stevedore/recipes/fetch"
+	"github.com/stevedore-build/stevedore/recipes/sources"
+	"github.com/stevedore-build/stevedore/sandbox"
+)
+
+// Options are the explicit inputs of building a tree.
+type Options struct {
+	// Builder executes Containerfiles.
+	Builder *assemble.Builder
+	// Platform is used for targets without platforms of their own.
+	Platform string
+	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
+	Ulimits []sandbox.Rlimit
+	// Progress receives one line per target and step; nil is silent.
+	Progress io.Writer
+	// LogDir keeps the full log of each target (<target>.log); "" keeps none.
+	LogDir string
+}
+
+// StageXUlimits are the limits StageX passes to every build.
+var StageXUlimits = []sandbox.Rlimit{{Name: "nofile", Soft: 2048, Hard: 16384}}
+
+// Build builds ordered targets (each after its dependencies) into
+// <tree>/out/<target>/.
+func Build(ctx context.Context, t *recipes.Tree, ordered []*recipes.Target, o Options) error {
+	for i, tg := range ordered {
+		progress(o.Progress, "[%d/%d] %s", i+1, len(ordered), tg.Name)
+		start := time.Now()
+		if err := buildTarget(ctx, t, tg, o); err != nil {
+			return fmt.Errorf("build %s: %w", tg.Name, err)
+		}
+		progress(o.Progress, "[%d/%d] %s done in %s", i+1, len(ordered), tg.Name, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (err error) {
+	at, cleanup, err := prepare(ctx, t, tg, o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	img, err := o.Builder.Build(ctx, at)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
+	for _, l := range img.Layers {
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+	}
+	assembled, err := image.Assemble(in, image.StageXExport(at.Epoch, tg.Name, tg.Version))
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(t.Root, "out", tg.Name)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	if err := image.WriteLayout(out, assembled); err != nil {
+		return err
+	}
+	progress(o.Progress, "%s sha256:%s", tg.Name, assembled.ManifestDigest.Hex)
+	return nil
+}
+
+// prepare verifies the target's sources and builds its assemble.Target.
+func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (assemble.Target, func(), error) {
+	none := func() {}
+	plat := o.Platform
+	if len(tg.Platforms) > 1 {
+		return assemble.Target{}, none, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
+	}
+	if len(tg.Platforms) == 1 {
+		plat = tg.Platforms[0]
+	}
+	p, ok := containerfile.ParsePlatform(plat)
+	if !ok {
+		return assemble.Target{}, none, fmt.Errorf("platform %q is not os/arch[/variant]", plat)
+	}
+	epoch, err := strconv.ParseInt(tg.BuildArgs["SOURCE_DATE_EPOCH"], 10, 64)
+	if err != nil {
+		return assemble.Target{}, none, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
+	}
+	items := sources.Items(t, []*recipes.Target{tg})
+	if err := fetch.Fetch(ctx, items, fetch.Options{Offline: true}); err != nil {
+		return assemble.Target{}, none, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
+	}
+	if err := sources.Link(t, []*recipes.Target{tg}); err != nil {
+		return assemble.Target{}, none, err
+	}
+	fetchCtx, err := fetchContext(o.Builder.WorkDir, items)
+	if err != nil {
+		return assemble.Target{}, none, err
+	}
+	cleanup := func() { os.RemoveAll(fetchCtx) }
+	images := map[string]string{}
+	for _, dep := range tg.Deps {
+		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
+	}
+	var log io.Writer = io.Discard
+	if o.Progress != nil {
+		log = o.Progress
+	}
+	return assemble.Target{
+		Name:          tg.Name,
+		Version:       tg.Version,
+		Containerfile: filepath.Join(tg.Origin.Dir, "Containerfile"),
+		ContextDir:    tg.Origin.Dir,
+		Contexts:      map[string]string{"fetch": fetchCtx},
+		Images:        images,
+		StageTarget:   tg.StageTarget,
+		Platform:      p,
+		BuildArgs:     tg.BuildArgs,
+		Epoch:         time.Unix(epoch, 0).UTC(),
+		Ulimits:       o.Ulimits,
+		Log:           log,
+	}, cleanup, nil
+}
+
+// fetchContext makes a directory holding exactly the target's verified
+// source files (hard links), so stale files of older versions in fetch/
+// never reach an image through COPY --from=fetch.
+func fetchContext(workDir string, items []fetch.Item) (string, error) {
+	if err := os.MkdirAll(workDir, 0o700); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(workDir, "fetch-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		dst := filepath.Join(dir, it.File)
+		if err := os.Link(it.Path(), dst); err != nil {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("prepare fetch context: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+func progress(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", a...)
+	}
+}
