@@ -195,4 +195,3 @@ func pathRelativeToWorkingDir(workdir, p string) (string, error) {
 	}
 	return system.NormalizePath(workdir, p, "linux", true)
 }
-

@@ -193,4 +193,3 @@ func (d *dispatcher) dispatchWorkdir(ctx context.Context, s *stageState, c *inst
 	d.history(s, "WORKDIR "+wd, true)
 	return nil
 }
-
