@@ -1,0 +1,131 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// tempPrefix names the temp dirs WriteLayout creates next to dir. They are
+// hidden, so nothing that lists out/ mistakes them for a layout.
+func tempPrefix(dir string) string {
+	return "." + filepath.Base(dir) + ".tmp-"
+}
+
+// lockedTemp creates an empty temp dir next to dir and holds an flock on
+// it until unlock is called, so that sweepStale can tell a live writer's
+// temp dir from one a dead writer left behind.
+func lockedTemp(dir string) (tmp string, unlock func(), err error) {
+	for range 5 {
+		tmp, err = os.MkdirTemp(filepath.Dir(dir), tempPrefix(dir))
+		if err != nil {
+			return "", nil, err
+		}
+		f, err := os.Open(tmp)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // swept before we could lock it
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return "", nil, fmt.Errorf("lock %s: %w", tmp, err)
+		}
+		// A sweeper may have removed it between MkdirTemp and Flock.
+		var st unix.Stat_t
+		if err := unix.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {
+			if err := os.Chmod(tmp, dirMode); err != nil {
+				f.Close()
+				return "", nil, err
+			}
+			return tmp, func() { f.Close() }, nil
+		}
+		f.Close()
+	}
+	return "", nil, fmt.Errorf("create temp dir next to %s: removed by concurrent cleanups", dir)
+}
+
+// swap puts the finished layout tmp in place at dir and returns where the
+// replaced layout now is ("" if there was none). renameat2 makes each
+// step atomic: RENAME_NOREPLACE when dir is absent, RENAME_EXCHANGE when it
+// exists, retried when another writer changes dir in between.
+func swap(tmp, dir string) (old string, err error) {
+	for range 10 {
+		err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE)
+		if err == nil {
+			return "", syncDir(filepath.Dir(dir))
+		}
+		if unsupported(err) {
+			return swapFallback(tmp, dir)
+		}
+		if !errors.Is(err, unix.EEXIST) {
+			return "", fmt.Errorf("rename %s to %s: %w", tmp, dir, err)
+		}
+		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
+		if err == nil {
+			return tmp, syncDir(filepath.Dir(dir))
+		}
+		if unsupported(err) {
+			return swapFallback(tmp, dir)
+		}
+		if !errors.Is(err, unix.ENOENT) {
+			return "", fmt.Errorf("exchange %s with %s: %w", tmp, dir, err)
+		}
+	}
+	return "", fmt.Errorf("replace %s: it keeps changing under concurrent writers", dir)
+}
+
+// unsupported reports a filesystem or kernel without renameat2 flags.
+func unsupported(err error) bool {
+	return errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
+// swapFallback replaces dir with two plain renames where renameat2 flags
+// are unsupported. A crash between them leaves no layout at dir (the old
+// one survives as a hidden temp dir), but never a mix of two.
+func swapFallback(tmp, dir string) (string, error) {
+	old := tmp + ".old"
+	for range 10 {
+		err := os.Rename(dir, old)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("move %s aside: %w", dir, err)
+		}
+		if err := os.Rename(tmp, dir); err == nil {
+			return old, syncDir(filepath.Dir(dir))
+		}
+	}
+	return old, fmt.Errorf("replace %s: it keeps changing under concurrent writers", dir)
+}
+
+// sweepStale removes temp dirs of dir whose writer is gone (their flock is
+// free). Errors are ignored: a leftover temp dir is only wasted space.
+func sweepStale(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), globEscape(tempPrefix(dir))+"*"))
+	for _, m := range matches {
+		f, err := os.Open(m)
+		if err != nil {
+			continue
+		}
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			os.RemoveAll(m)
+		}
+		f.Close()
+	}
+}
+
+// globEscape quotes the glob metacharacters of a literal file name.
+func globEscape(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			out = append(out, '\\')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
