@@ -143,16 +143,14 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 }
 
 // destroy removes a container whose init has exited, its cgroup included.
+// The shared parent cgroup (/stevedore) stays, as BuildKit's /buildkit does:
+// recreating it in every hierarchy would cost each run a few milliseconds.
 func destroy(c *libcontainer.Container, id string) error {
 	if err := c.Destroy(); err != nil {
 		_ = c.Signal(unix.SIGKILL)
 		if err := destroyCgroup(id); err != nil {
 			return fmt.Errorf("destroy container %s: %w", id, err)
 		}
-		return nil
-	}
-	if err := destroyCgroup(id); err != nil {
-		return fmt.Errorf("destroy container %s: %w", id, err)
 	}
 	return nil
 }

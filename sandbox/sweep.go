@@ -88,21 +88,8 @@ func destroyCgroup(id string) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	paths := m.GetPaths()
 	if err := m.Destroy(); err != nil {
 		return fmt.Errorf("remove cgroup %s: %w", cgroupsPath(id), err)
 	}
-	removeCgroupParents(paths)
 	return nil
-}
-
-// removeCgroupParents removes the shared /stevedore parent cgroups once no
-// run uses them; EBUSY (another run is alive) is expected and ignored.
-func removeCgroupParents(paths map[string]string) {
-	for _, p := range paths {
-		parent := filepath.Dir(p)
-		if filepath.Base(parent) == strings.TrimPrefix(cgroupRoot, "/") {
-			_ = os.Remove(parent)
-		}
-	}
 }

@@ -16,6 +16,7 @@ echo "== umask"; umask
 echo "== nofile"; ulimit -n; ulimit -Hn
 echo "== id"; id
 echo "== status"; grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):' /proc/self/status
+echo "== speculation"; grep -E '^Speculation' /proc/self/status
 echo "== dev"; ls -A /dev
 echo "== mounts"; cut -d' ' -f2,3,4 /proc/self/mounts
 echo "== netdev"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '

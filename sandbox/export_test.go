@@ -1,0 +1,24 @@
+package sandbox
+
+import specs "github.com/opencontainers/runtime-spec/specs-go"
+
+// RuncSpecForTest returns the OCI spec Run uses for args in rootfs, with the
+// process filled in, so that a benchmark can run the same container with the
+// runc CLI. The hosts and resolv.conf files are written into dir.
+func RuncSpecForTest(rootfs, dir string, args []string) (*specs.Spec, error) {
+	hosts, resolv, err := writeEtcFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := buildkitSpec(specInput{
+		Rootfs: rootfs, HostsFile: hosts, ResolvConf: resolv,
+		CgroupsPath: "/stevedore-runc-bench", CgroupNS: cgroupNamespace(DefaultNamespaceDir),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Process.Args = args
+	s.Process.Env = []string{"PATH=" + DefaultPath}
+	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2048, Hard: 16384}}
+	return s, nil
+}
