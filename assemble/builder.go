@@ -33,9 +33,10 @@ type LayerStore interface {
 	// Commit writes the layer of upper (an overlay upper dir over lowers)
 	// as a gzip blob in blobDir.
 	Commit(ctx context.Context, lowers []string, upper, blobDir string, epoch time.Time) (Blob, error)
-	// Unpack extracts a blob into the new overlay-format directory dir,
-	// verifying its digests.
-	Unpack(ctx context.Context, blob Blob, dir string) error
+	// Unpack extracts a blob into the new overlay-format directory dir
+	// (which must not exist) above lowers (bottom first), verifying its
+	// digests.
+	Unpack(ctx context.Context, blob Blob, lowers []string, dir string) error
 }
 
 // Image is a built image, ready to be written as an OCI layout. Its layer
@@ -89,7 +90,9 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 		d.log = io.Discard
 	}
 	for _, s := range p.reachable() {
-		if s.index < 0 {
+		if s.index < 0 || s.contextDir != "" {
+			// A named context replaces the stage: its commands never run.
+			s.dispatched = true
 			continue
 		}
 		if err := d.dispatchStage(ctx, s); err != nil {

@@ -128,7 +128,7 @@ func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, 
 		switch {
 		case dep.contextDir != "":
 			return fn(dep.contextDir, true)
-		case dep.imageRef != "":
+		case dep.index < 0 && dep.imageRef != "":
 			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
 			if err != nil {
 				return fmt.Errorf("--from=%s: %w", c.from, err)

@@ -24,14 +24,15 @@ func (OverlayLayers) Commit(ctx context.Context, lowers []string, upper, blobDir
 		return Blob{}, err
 	}
 	defer os.Remove(view)
-	lowerView := ""
+	// With no lowers the view stays an empty directory: the differ
+	// compares against it (never against the host's root).
+	lowerView := view
 	if len(lowers) > 0 {
 		unmount, err := layers.MountReadOnly(lowers, view)
 		if err != nil {
 			return Blob{}, fmt.Errorf("mount lower view: %w", err)
 		}
 		defer unmount()
-		lowerView = view
 	}
 	f, err := os.CreateTemp(blobDir, ".blob-")
 	if err != nil {
@@ -53,6 +54,11 @@ func (OverlayLayers) Commit(ctx context.Context, lowers []string, upper, blobDir
 }
 
 // Unpack extracts a verified blob into dir in overlayfs format.
-func (OverlayLayers) Unpack(ctx context.Context, blob Blob, dir string) error {
-	return unpackBlob(ctx, blob, dir)
+func (OverlayLayers) Unpack(ctx context.Context, blob Blob, lowers []string, dir string) error {
+	f, err := os.Open(blob.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return layers.Unpack(ctx, f, layers.Blob{Digest: blob.Digest, DiffID: blob.DiffID, Size: blob.Size}, lowers, dir)
 }

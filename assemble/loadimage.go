@@ -3,6 +3,7 @@ package assemble
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -30,14 +31,14 @@ func (d *dispatcher) loadImage(ctx context.Context, ref string, platform ocispec
 		return nil, err
 	}
 	li := &loadedImage{config: cfg}
+	var lowers []string
 	for _, b := range blobs {
-		layerDir, err := d.newDir("base")
-		if err != nil {
-			return nil, err
-		}
-		if err := d.b.Layers.Unpack(ctx, b, layerDir); err != nil {
+		d.seq++
+		layerDir := filepath.Join(d.work, fmt.Sprintf("base-%d", d.seq))
+		if err := d.b.Layers.Unpack(ctx, b, lowers, layerDir); err != nil {
 			return nil, fmt.Errorf("unpack layer %s of %s: %w", b.Digest, ref, err)
 		}
+		lowers = append(lowers, layerDir)
 		li.layers = append(li.layers, &Layer{Dir: layerDir, Blob: b, FromBase: true})
 	}
 	d.images[key] = li

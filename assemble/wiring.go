@@ -1,9 +1,6 @@
 package assemble
 
 import (
-	"context"
-	"errors"
-
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -21,9 +18,4 @@ func readLayout(dir string, platform ocispec.Platform) (dockerspec.DockerOCIImag
 		blobs[i] = Blob{Path: ly.Path, Digest: ly.Digest, DiffID: ly.DiffID, Size: ly.Size}
 	}
 	return l.Config, blobs, nil
-}
-
-// unpackBlob extracts a layer blob. TODO: layers unpack.
-func unpackBlob(ctx context.Context, blob Blob, dir string) error {
-	return errors.New("unpacking base layers is not wired yet")
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -96,3 +97,5 @@ func readTree(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+func digestOf(h v1.Hash) digest.Digest { return digest.Digest(h.String()) }

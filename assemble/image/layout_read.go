@@ -158,7 +158,7 @@ func (r *reader) loadLayers(img *Loaded) error {
 			return fmt.Errorf("read blob %s of %s: %w", d.Digest, r.dir, err)
 		}
 		p := blobPath(r.dir, h)
-		if err := verifyFile(p, h, d.Size); err != nil {
+		if err := verifyFile(p, h, d.Size, false); err != nil {
 			return fmt.Errorf("read blob %s of %s: %w", d.Digest, r.dir, err)
 		}
 		img.Layers = append(img.Layers, Layer{Path: p, Digest: h, Size: d.Size, DiffID: diffID, MediaType: d.MediaType})
