@@ -1,0 +1,3 @@
+module example.invalid/box
+
+go 1.26
