@@ -13,6 +13,8 @@ func init() { register(newVerifyCmd) }
 // verifyOptions are the flags of `stevedore verify`.
 type verifyOptions struct {
 	Signatures bool
+	Rebuild    bool
+	build      buildOptions
 	sig        signatureFlags
 }
 
@@ -25,12 +27,17 @@ func newVerifyCmd(g *globalOptions) *cobra.Command {
 recorded in digests/<stage>.txt and lists every mismatch, unrecorded target,
 unbuilt target and unreadable layout. With no TARGET, every target in out/.
 
+With --rebuild it first builds the targets (and their dependencies) from
+the recipes and verified sources, so the comparison is of a fresh rebuild:
+the auditor's check that a release is reproducible.
+
 With --signatures it also requires, for each target, valid signatures by at
 least --quorum distinct keys of --keyring (see verify-signatures).
 
 Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 		Example: `  stevedore --tree ~/stagex verify
   stevedore --tree ~/stagex verify core-gcc
+  stevedore --tree ~/stagex verify --rebuild core-gcc
   stevedore --tree ~/stagex verify --signatures --keyring keys/ --quorum 2 core-gcc`,
 		Args: argsRange(0, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,6 +47,11 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 			for _, f := range []string{"keyring", "quorum", "registry", "signatures-dir"} {
 				if !o.Signatures && cmd.Flags().Changed(f) {
 					return usageErrorf("verify: --%s needs --signatures", f)
+				}
+			}
+			if o.Rebuild {
+				if err := runBuild(cmd, g, &o.build, args); err != nil {
+					return err
 				}
 			}
 			rep, err := digests.Verify(g.Tree, args)
@@ -65,6 +77,9 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&o.Rebuild, "rebuild", false, "build the targets first, then compare")
+	o.build.Platform = "linux/amd64"
+	o.build.Progress = "plain"
 	cmd.Flags().BoolVar(&o.Signatures, "signatures", false, "also verify signatures against --keyring with --quorum")
 	o.sig.register(cmd, "signatures-dir")
 	return cmd
