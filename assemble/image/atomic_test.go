@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // withHook installs the failure-injection hook for one test.
@@ -140,4 +142,36 @@ func TestWriteLayoutConcurrent(t *testing.T) {
 			assertNoTemps(t, dir)
 		})
 	}
+}
+
+// TestWriteLayoutWithoutRenameat2: on filesystems without renameat2 flags
+// the two-rename fallback still replaces the layout, also under
+// concurrency, and leaves no temp dirs.
+func TestWriteLayoutWithoutRenameat2(t *testing.T) {
+	renameat2 = func(int, string, int, string, uint) error { return unix.EINVAL }
+	t.Cleanup(func() { renameat2 = unix.Renameat2 })
+	src, dir := t.TempDir(), filepath.Join(t.TempDir(), "core-test")
+	var imgs []*Image
+	for i := range 4 {
+		imgs = append(imgs, testImage(t, src, amd64, fmt.Sprint(i)))
+	}
+	if err := WriteLayout(dir, imgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	requireImage(t, dir, imgs[0])
+	var wg sync.WaitGroup
+	for _, img := range imgs[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := WriteLayout(dir, img); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := ReadLayout(dir, amd64); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTemps(t, dir)
 }

@@ -80,9 +80,14 @@ func StageXExport(epoch time.Time, name, version string) Export {
 // Image is an assembled image: every JSON document, byte for byte, and the
 // layers it references.
 type Image struct {
-	Config, Manifest, Index, IndexJSON        []byte
+	// Config, Manifest and Index are the three JSON blobs; IndexJSON is
+	// the layout's index.json, which points at Index.
+	Config, Manifest, Index, IndexJSON []byte
+	// ConfigDigest, ManifestDigest and IndexDigest are their sha256
+	// digests. ManifestDigest is the digest StageX records and signs.
 	ConfigDigest, ManifestDigest, IndexDigest v1.Hash
-	Layers                                    []Layer
+	// Layers are the input layers with media types normalised.
+	Layers []Layer
 }
 
 // Assemble computes the config, manifest, image index and index.json of

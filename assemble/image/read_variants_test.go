@@ -134,3 +134,22 @@ func TestReadLayoutHostile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReadLayout feeds arbitrary index.json bytes to ReadLayout next to a
+// valid image's blobs: it must never panic nor open a path outside blobs/.
+func FuzzReadLayout(f *testing.F) {
+	f.Add([]byte(`{"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:00","size":2}]}`))
+	f.Add([]byte(`{"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:../x","size":2}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, indexJSON []byte) {
+		h := newHandLayout(t)
+		h.writeIndexJSON(h.index(h.image(amd64, ocispec.MediaTypeImageManifest, true)))
+		if err := os.WriteFile(filepath.Join(h.dir, "index.json"), indexJSON, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		img, err := ReadLayout(h.dir, amd64)
+		if err == nil && !strings.HasPrefix(img.ConfigDigest.String(), "sha256:") {
+			t.Errorf("read %+v", img)
+		}
+	})
+}

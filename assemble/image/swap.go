@@ -49,13 +49,17 @@ func lockedTemp(dir string) (tmp string, unlock func(), err error) {
 	return "", nil, fmt.Errorf("create temp dir next to %s: removed by concurrent cleanups", dir)
 }
 
+// renameat2 is unix.Renameat2; tests replace it to exercise the fallback
+// for filesystems without RENAME_EXCHANGE.
+var renameat2 = unix.Renameat2
+
 // swap puts the finished layout tmp in place at dir and returns where the
 // replaced layout now is ("" if there was none). renameat2 makes each
 // step atomic: RENAME_NOREPLACE when dir is absent, RENAME_EXCHANGE when it
 // exists, retried when another writer changes dir in between.
 func swap(tmp, dir string) (old string, err error) {
 	for range 10 {
-		err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE)
+		err := renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE)
 		if err == nil {
 			return "", syncDir(filepath.Dir(dir))
 		}
@@ -65,7 +69,7 @@ func swap(tmp, dir string) (old string, err error) {
 		if !errors.Is(err, unix.EEXIST) {
 			return "", fmt.Errorf("rename %s to %s: %w", tmp, dir, err)
 		}
-		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
+		err = renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
 		if err == nil {
 			return tmp, syncDir(filepath.Dir(dir))
 		}
@@ -88,10 +92,16 @@ func unsupported(err error) bool {
 // are unsupported. A crash between them leaves no layout at dir (the old
 // one survives as a hidden temp dir), but never a mix of two.
 func swapFallback(tmp, dir string) (string, error) {
-	old := tmp + ".old"
-	for range 10 {
+	var old string
+	for i := range 10 {
+		if old != "" {
+			os.RemoveAll(old) // a layout another writer put in place meanwhile
+		}
+		old = fmt.Sprintf("%s.old%d", tmp, i)
 		err := os.Rename(dir, old)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) {
+			old = ""
+		} else if err != nil {
 			return "", fmt.Errorf("move %s aside: %w", dir, err)
 		}
 		if err := os.Rename(tmp, dir); err == nil {
