@@ -95,18 +95,25 @@ func TestPlanJSONExamples(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"bootstrap-seed", "core-filesystem", "core-hello", "core-greeting", "core-hello-doc"}
+	want := []string{"bootstrap-seed", "core-box", "core-filesystem", "core-hello", "core-greeting", "core-hello-doc"}
 	if diff := cmp.Diff(want, order); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}
-	doc := entries[4]
+	byName := map[string]map[string]any{}
+	for _, e := range entries {
+		byName[e["target"].(string)] = e
+	}
+	doc := byName["core-hello-doc"]
 	if doc["stage_target"] != "package-hello-doc" || doc["origin"] != "hello" || doc["version"] != "2.1.0" {
 		t.Errorf("subpackage entry = %v", doc)
 	}
-	if v := entries[3]["version"]; v != "2.1.0" {
+	if v := byName["core-greeting"]["version"]; v != "2.1.0" {
 		t.Errorf("version_from: core-greeting version = %v", v)
 	}
-	args := entries[2]["build_args"].(map[string]any)
+	if diff := cmp.Diff([]any{"bootstrap-seed", "core-box", "core-filesystem"}, byName["core-hello"]["deps"]); diff != "" {
+		t.Errorf("core-hello deps (-want +got):\n%s", diff)
+	}
+	args := byName["core-hello"]["build_args"].(map[string]any)
 	if args["GREETING_SOURCE"] != "hello-greeting-0.3.patch" || args["GREETING_VERSION"] != "0.3" {
 		t.Errorf("per-source args = %v", args)
 	}
