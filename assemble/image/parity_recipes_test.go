@@ -211,6 +211,23 @@ ENTRYPOINT ["/usr/bin/tool"]
 		},
 	},
 	{
+		// The final stage is FROM a stage that is FROM the dependency:
+		// the dependency stays the base (convert.go copies baseImg).
+		name: "core-chain", dep: "core-base",
+		files: map[string]string{"c": "c"},
+		containerfile: `FROM stagex/core-base AS mid
+ENV MID=1
+WORKDIR /srv
+FROM mid AS package
+COPY c /srv/c
+`,
+		frontend: func(f *frontend) {
+			f.env("MID=1")
+			f.workdir("/srv")
+			f.copy("c /srv/c")
+		},
+	},
+	{
 		// A base built with a later epoch: its history times are after
 		// the next build's epoch, and must be kept (moby/buildkit#4614).
 		name: "core-late", epoch: 86400,
