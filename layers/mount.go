@@ -27,6 +27,8 @@ type overlaySpec struct {
 	lowers      []string
 	upper, work string
 	target      string
+	// legacyOnly pretends the kernel lacks fsconfig lowerdir+ (tests).
+	legacyOnly bool
 }
 
 // Mount mounts an overlayfs at target with lowers (bottom layer first, the
@@ -134,7 +136,10 @@ func (s overlaySpec) mount() error {
 	if len(data) <= maxOptionBytes() {
 		return mountAt(dir, s.target, s.flags(), data)
 	}
-	err := s.fsconfigMount()
+	err := errNoLowerdirPlus
+	if !s.legacyOnly {
+		err = s.fsconfigMount()
+	}
 	if errors.Is(err, errNoLowerdirPlus) {
 		return fmt.Errorf("options are %d bytes, over the %d-byte mount(2) limit, and this kernel lacks fsconfig lowerdir+ (Linux 6.8+): use shorter layer paths under one parent directory", len(data), maxOptionBytes())
 	}

@@ -32,6 +32,9 @@ func WriteUpperdir(ctx context.Context, w io.Writer, lowerView, upper string, ep
 }
 
 func writeUpperdir(ctx context.Context, w io.Writer, lowerView, upper string, epoch time.Time) error {
+	if err := checkEpoch(epoch); err != nil {
+		return err
+	}
 	return withUpperView(upper, func(view string) error {
 		return rewriteStream(w, epoch, func(raw io.Writer) error {
 			cw := archive.NewChangeWriter(raw, view)
@@ -125,6 +128,9 @@ func rewriteTimestamp(epoch time.Time) tarconverter.HeaderConverter {
 // the diffID of the result. It lets tests and tools re-encode a tar made by
 // other means exactly as the exporter would.
 func Canonicalize(w io.Writer, r io.Reader, epoch time.Time) (v1.Hash, error) {
+	if err := checkEpoch(epoch); err != nil {
+		return v1.Hash{}, err
+	}
 	h := sha256.New()
 	err := rewriteStream(io.MultiWriter(w, h), epoch, func(raw io.Writer) error {
 		_, err := io.Copy(raw, r)
@@ -134,4 +140,17 @@ func Canonicalize(w io.Writer, r io.Reader, epoch time.Time) (v1.Hash, error) {
 		return v1.Hash{}, err
 	}
 	return hashOf(h), nil
+}
+
+// maxUSTARTime is the largest mtime a USTAR header holds (11 octal digits).
+const maxUSTARTime = 1<<33 - 1
+
+// checkEpoch rejects epochs the rewrite cannot encode: clamping a USTAR
+// header's time to one of them would need PAX, which Go's writer refuses
+// for a header read as USTAR (BuildKit would fail the same way).
+func checkEpoch(epoch time.Time) error {
+	if s := epoch.Unix(); s < 0 || s > maxUSTARTime || epoch.Nanosecond() != 0 {
+		return fmt.Errorf("epoch %d.%09d: want whole seconds between 0 and %d", s, epoch.Nanosecond(), maxUSTARTime)
+	}
+	return nil
 }
