@@ -2,6 +2,9 @@ package sandbox
 
 import specs "github.com/opencontainers/runtime-spec/specs-go"
 
+// OnRunForTest makes l report the id of each run it starts.
+func OnRunForTest(l *Libcontainer, f func(id string)) { l.onRun = f }
+
 // RuncSpecForTest returns the OCI spec Run uses for args in rootfs, with the
 // process filled in, so that a benchmark can run the same container with the
 // runc CLI. The hosts and resolv.conf files are written into dir.

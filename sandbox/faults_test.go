@@ -133,7 +133,7 @@ func TestKilledRunIsSwept(t *testing.T) {
 	if left := sandboxtest.List(t, state); len(left) != 0 {
 		t.Errorf("state after sweep = %q, want empty", left)
 	}
-	if cg, _ := filepath.Glob("/sys/fs/cgroup/*/stevedore/" + ids[0]); len(cg) != 0 {
+	if cg := runCgroups(ids[0]); len(cg) != 0 {
 		t.Errorf("cgroups after sweep: %q", cg)
 	}
 	if got := sandboxtest.List(t, rootfs); strings.Join(got, " ") != "bin dev linuxrc proc sbin sys usr" {

@@ -23,6 +23,8 @@ import (
 type Libcontainer struct {
 	stateDir string
 	nsDir    string
+	// onRun, when set (tests only), is told each run's id.
+	onRun func(id string)
 }
 
 var _ Runner = (*Libcontainer)(nil)
@@ -100,6 +102,9 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 			err = cerr
 		}
 	}()
+	if l.onRun != nil {
+		l.onRun(rd.ID)
+	}
 	stubs := findMountStubs(p.rootfs)
 	if err := rd.saveStubs(stubs); err != nil {
 		return Result{}, err

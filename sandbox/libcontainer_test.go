@@ -3,8 +3,8 @@ package sandbox_test
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stevedore-build/stevedore/sandbox"
@@ -24,23 +24,27 @@ func TestMain(m *testing.M) {
 }
 
 // newRunner returns a Libcontainer with a private state directory and
-// checks, when the test ends, that every run left nothing in it.
+// checks, when the test ends, that none of its runs left state or cgroups.
 func newRunner(t testing.TB) *sandbox.Libcontainer {
 	t.Helper()
 	requireRoot(t)
 	dir := filepath.Join(t.TempDir(), "state")
-	before := leftoverCgroups(t)
 	r, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
+	var ids []string
+	sandbox.OnRunForTest(r, func(id string) { mu.Lock(); ids = append(ids, id); mu.Unlock() })
 	t.Cleanup(func() {
 		if left := sandboxtest.List(t, dir); len(left) != 0 {
 			t.Errorf("state left in %s: %q", dir, left)
 		}
-		for _, cg := range leftoverCgroups(t) {
-			if !slices.Contains(before, cg) {
-				t.Errorf("cgroup left behind: %s", cg)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if cg := runCgroups(id); len(cg) != 0 {
+				t.Errorf("cgroups of run %s left behind: %q", id, cg)
 			}
 		}
 	})
@@ -54,10 +58,10 @@ func requireRoot(t testing.TB) {
 	}
 }
 
-// leftoverCgroups lists run cgroups (stevedore/sbx-*) in any hierarchy.
-func leftoverCgroups(t testing.TB) []string {
-	m, _ := filepath.Glob("/sys/fs/cgroup/*/stevedore/sbx-*")
-	m2, _ := filepath.Glob("/sys/fs/cgroup/stevedore/sbx-*")
+// runCgroups lists the cgroups of run id in every hierarchy.
+func runCgroups(id string) []string {
+	m, _ := filepath.Glob("/sys/fs/cgroup/*/stevedore/" + id)
+	m2, _ := filepath.Glob("/sys/fs/cgroup/stevedore/" + id)
 	return append(m, m2...)
 }
 
