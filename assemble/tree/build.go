@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/recipes"
@@ -30,6 +32,9 @@ type Options struct {
 	Progress io.Writer
 	// LogDir keeps the full log of each target (<target>.log); "" keeps none.
 	LogDir string
+	// CacheDir records what each target in out/ was built from, so that an
+	// unchanged target is not rebuilt; "" disables the cache.
+	CacheDir string
 }
 
 // StageXUlimits are the limits StageX passes to every build.
@@ -55,6 +60,19 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 		return err
 	}
 	defer cleanup()
+	out := filepath.Join(t.Root, "out", tg.Name)
+	cache := cacheRecord{dir: o.CacheDir}
+	pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
+	key := ""
+	if o.CacheDir != "" {
+		if key, err = targetKey(at); err != nil {
+			return err
+		}
+		if cache.hit(tg.Name, key, out, pl) {
+			progress(o.Progress, "%s cached", tg.Name)
+			return nil
+		}
+	}
 	img, err := o.Builder.Build(ctx, at)
 	if err != nil {
 		return err
@@ -68,7 +86,6 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 	if err != nil {
 		return err
 	}
-	out := filepath.Join(t.Root, "out", tg.Name)
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -76,6 +93,9 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 		return err
 	}
 	progress(o.Progress, "%s sha256:%s", tg.Name, assembled.ManifestDigest.Hex)
+	if key != "" {
+		return cache.store(tg.Name, key, assembled.ManifestDigest.String())
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ type buildOptions struct {
 	Progress string
 	WorkDir  string
 	StateDir string
+	NoCache  bool
 }
 
 func init() { register(newBuildCmd) }
@@ -43,6 +44,7 @@ Every RUN runs in an embedded sandbox without network.`,
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	f.StringVar(&o.Progress, "progress", "plain", "progress output: plain or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
+	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
 	return cmd
 }
@@ -75,7 +77,12 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		return err
 	}
 	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
+	cacheDir := filepath.Join(t.Root, ".stevedore", "cache")
+	if o.NoCache {
+		cacheDir = ""
+	}
 	return tree.Build(cmd.Context(), t, ordered, tree.Options{
+		CacheDir: cacheDir,
 		Builder:  b,
 		Platform: o.Platform,
 		Ulimits:  tree.StageXUlimits,

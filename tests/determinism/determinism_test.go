@@ -97,3 +97,40 @@ func stevedore(t *testing.T) string {
 	}
 	return bin
 }
+
+// TestWarmBuildIsCached: a second build of an unchanged tree reuses every
+// target; changing one recipe rebuilds it (and only what depends on it);
+// --no-cache rebuilds everything, to the same digests.
+func TestWarmBuildIsCached(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("building needs root")
+	}
+	bin := stevedore(t)
+	root := filepath.Join(t.TempDir(), "tree")
+	sh(t, "", "cp -a ../../examples "+root)
+	os.RemoveAll(filepath.Join(root, "out"))
+	os.RemoveAll(filepath.Join(root, ".stevedore"))
+	sh(t, root, "sh mirror.sh mirror && "+bin+" --tree . fetch --offline --mirror-dir mirror --progress=quiet && "+bin+" --tree . build --progress=quiet")
+	count := func(args string) int {
+		cmd := exec.Command("sh", "-c", bin+" --tree . build "+args)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("build %s: %v\n%s", args, err, out)
+		}
+		return strings.Count(string(out), " cached\n")
+	}
+	if got := count(""); got != 6 {
+		t.Errorf("warm build: %d of 6 targets cached", got)
+	}
+	f := filepath.Join(root, "packages/core/greeting/Containerfile")
+	data, _ := os.ReadFile(f)
+	os.WriteFile(f, append(data, []byte("LABEL changed=yes\n")...), 0o644)
+	if got := count(""); got != 5 {
+		t.Errorf("after changing core-greeting: %d targets cached, want 5", got)
+	}
+	if got := count("--no-cache"); got != 0 {
+		t.Errorf("--no-cache: %d targets cached, want 0", got)
+	}
+	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
+}

@@ -1,0 +1,190 @@
+package tree
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/image"
+)
+
+// cacheFormat changes whenever stevedore's output for the same inputs
+// could change, invalidating every cached result.
+const cacheFormat = "stevedore-target-cache-v1"
+
+// targetKey hashes everything that determines a target's image: the
+// recipe and every file of its context (names, modes, owners, sizes,
+// times, contents), its named contexts, the digests of the images it
+// uses, its build arguments, platform, stage target, limits, name and
+// version, and the cache format.
+func targetKey(at assemble.Target) (string, error) {
+	h := sha256.New()
+	field := func(k, v string) { fmt.Fprintf(h, "%s\x00%s\x00", k, v) }
+	field("format", cacheFormat)
+	field("name", at.Name)
+	field("version", at.Version)
+	field("stage", at.StageTarget)
+	field("platform", at.Platform.String())
+	field("epoch", fmt.Sprint(at.Epoch.Unix()))
+	for _, u := range at.Ulimits {
+		field("ulimit", u.String())
+	}
+	for _, k := range sortedKeys(at.BuildArgs) {
+		field("arg", k+"="+at.BuildArgs[k])
+	}
+	cf, err := os.ReadFile(at.Containerfile)
+	if err != nil {
+		return "", err
+	}
+	field("containerfile", string(cf))
+	if err := hashTree(h, "context", at.ContextDir); err != nil {
+		return "", err
+	}
+	for _, k := range sortedKeys(at.Contexts) {
+		if err := hashTree(h, "context:"+k, at.Contexts[k]); err != nil {
+			return "", err
+		}
+	}
+	for _, k := range sortedKeys(at.Images) {
+		pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
+		d, err := layoutDigest(at.Images[k], pl)
+		if err != nil {
+			return "", err
+		}
+		field("image:"+k, d)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// layoutDigest is the manifest digest of an image, or a marker when it
+// cannot be read (a changed or broken dependency must not hit the cache).
+func layoutDigest(dir string, pl ocispec.Platform) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		return "", fmt.Errorf("dependency %s: %w", dir, err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]) + "/" + image.FormatPlatform(pl), nil
+}
+
+// hashTree hashes a directory's entries in a fixed order.
+func hashTree(h hash.Hash, label, root string) error {
+	var paths []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hash %s: %w", root, err)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := hashEntry(h, label, root, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hashEntry(h hash.Hash, label, root, p string) error {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	rel, _ := filepath.Rel(root, p)
+	if rel == "." {
+		// The root's own metadata is not content (the fetch context is a
+		// fresh directory for every build).
+		return nil
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	var uid, gid uint32
+	var mtime int64
+	if st != nil {
+		uid, gid = st.Uid, st.Gid
+		mtime = st.Mtim.Nano()
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%o\x00%d:%d\x00%d\x00%d\x00", label, rel, fi.Mode(), uid, gid, fi.Size(), mtime)
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		io.WriteString(h, target)
+	case fi.Mode().IsRegular():
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	io.WriteString(h, "\x00")
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// cacheRecord is <tree>/.stevedore/cache/<target>: the key of the last
+// build and the manifest digest it produced.
+type cacheRecord struct{ dir string }
+
+func (c cacheRecord) path(target string) string { return filepath.Join(c.dir, target) }
+
+// hit reports whether out holds the image built from key.
+func (c cacheRecord) hit(target, key, out string, pl ocispec.Platform) bool {
+	data, err := os.ReadFile(c.path(target))
+	if err != nil {
+		return false
+	}
+	k, digest, ok := strings.Cut(strings.TrimSpace(string(data)), " ")
+	if !ok || k != key {
+		return false
+	}
+	l, err := image.ReadLayout(out, pl)
+	return err == nil && l.ManifestDigest.String() == digest
+}
+
+// store records key for target's freshly written image, atomically.
+func (c cacheRecord) store(target, key, digest string) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.dir, "."+target+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := fmt.Fprintf(tmp, "%s %s\n", key, digest); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.path(target))
+}
