@@ -4,18 +4,26 @@
 //
 // A stage's filesystem is a stack of layer directories in overlayfs format
 // (bottom first). A build step mounts them with a fresh upper directory
-// (Mount), works in the merged mount, unmounts, and the upper directory
-// becomes the layer: WriteUpperdir walks it with BuildKit's overlay differ
-// rules against the read-only view of the lowers (MountReadOnly), writes
-// containerd's ChangeWriter headers and re-encodes them through Go's tar
-// reader and writer with the epoch clamp, exactly as BuildKit's exporter
-// does; WriteLayer adds Go's gzip at the default level. See
+// (Mount), works in the merged mount (COPY writes, or a RUN in the
+// sandbox), unmounts, and the upper directory becomes the layer
+// (CommitLayer). Underneath, WriteUpperdir walks the upper directory with
+// BuildKit's overlay differ rules against the read-only view of the lowers
+// (MountReadOnly), writes containerd's ChangeWriter headers and re-encodes
+// them through Go's tar reader and writer with the epoch clamp, exactly as
+// BuildKit's exporter does; WriteLayer adds Go's gzip at the default level
+// and WriteLayerFile stores the blob under its digest. See
 // shared/design/buildkit-output.md §5–6 for the rules and why.
 //
-// Unpack does the reverse for base images: it verifies and extracts a blob
-// into a new layer directory, with OCI whiteouts as overlay whiteouts. File
-// is a go-containerregistry v1.Layer over a finished blob that re-verifies
-// its digests whenever it is read.
+// The walk is a port of BuildKit's util/overlay (which cannot be imported
+// without pulling in the network); the headers come from containerd's
+// archive.ChangeWriter and BuildKit's tarconverter themselves, so the bytes
+// follow those packages rather than a re-implementation of them.
 //
-// Everything here needs root (or CAP_SYS_ADMIN for mounts and mknod).
+// Unpack does the reverse for base images: it verifies and extracts a blob
+// into a new layer directory with containerd's archive.Apply, as BuildKit's
+// overlay snapshotter does. Layer is a go-containerregistry v1.Layer over a
+// finished blob file that re-verifies its digests whenever it is read.
+//
+// Everything here needs root (CAP_SYS_ADMIN for mounts, CAP_MKNOD for
+// whiteouts, trusted.* xattrs for opaque directories).
 package layers

@@ -15,6 +15,7 @@ import (
 // included).
 type encodingCase struct {
 	name   string
+	lower  func(t *testing.T, root string)
 	change func(t *testing.T, root string)
 	want   []rawHeader
 }
@@ -40,6 +41,9 @@ func TestEncodingRules(t *testing.T) {
 	for _, tc := range encodingCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStack(t)
+			if tc.lower != nil {
+				s.step(func(root string) { tc.lower(t, root) })
+			}
 			got := rawHeaders(t, s.step(func(root string) { tc.change(t, root) }).tar)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("raw headers (-want +got):\n%s", diff)
@@ -108,6 +112,30 @@ func encodingCases() []encodingCase {
 				func() rawHeader { h := reg("old", "0000644"); h.Mtime = octal(1000, 12); return h }(),
 				func() rawHeader { h := reg("sub", "0000644"); h.Mtime = octal(1000, 12); return h }(),
 			},
+		},
+		{
+			name:  "whiteout: regular, mode 0, owner 0, mtime 0; hardlink: type 1, size 0",
+			lower: func(t *testing.T, r string) { writeFile(t, filepath.Join(r, "gone"), "g", 0o644) },
+			change: func(t *testing.T, r string) {
+				mustOK(t, os.Remove(filepath.Join(r, "gone")))
+				writeFile(t, filepath.Join(r, "a"), "a", 0o600)
+				mustOK(t, os.Link(filepath.Join(r, "a"), filepath.Join(r, "b")))
+			},
+			want: []rawHeader{
+				reg("a", "0000600"),
+				func() rawHeader { h := reg("b", "0000600"); h.Type, h.Link = '1', "a"; return h }(),
+				func() rawHeader { h := reg(".wh.gone", "0000000"); h.Mtime = "00000000000"; return h }(),
+			},
+		},
+		{
+			name: "security.capability as a PAX xattr record with raw bytes, user.* dropped",
+			change: func(t *testing.T, r string) {
+				writeFile(t, filepath.Join(r, "ping"), "", 0o755)
+				mustOK(t, unix.Lsetxattr(filepath.Join(r, "ping"), "security.capability", capNetRaw, 0))
+				mustOK(t, unix.Lsetxattr(filepath.Join(r, "ping"), "user.x", []byte("y"), 0))
+			},
+			want: []rawHeader{withPAX(reg("ping", "0000755"), "PaxHeaders.0/ping",
+				paxRecords("SCHILY.xattr.security.capability", string(capNetRaw)))},
 		},
 		{
 			name: "device numbers are written, also as zero for others",

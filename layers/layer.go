@@ -61,6 +61,28 @@ func WriteLayerFile(ctx context.Context, dir, lowerView, upper string, epoch tim
 	return OpenLayer(path, b)
 }
 
+// CommitLayer is what a build step calls after unmounting its overlay: it
+// mounts the read-only view of lowers (the same stack, bottom first, that
+// was mounted under upper), writes the layer file into dir as
+// WriteLayerFile does, and unmounts the view again.
+func CommitLayer(ctx context.Context, dir string, lowers []string, upper string, epoch time.Time) (l *Layer, err error) {
+	view, err := os.MkdirTemp("", "stevedore-lowerview-")
+	if err != nil {
+		return nil, fmt.Errorf("commit layer %s: %w", upper, err)
+	}
+	defer os.Remove(view)
+	unmount, err := MountReadOnly(lowers, view)
+	if err != nil {
+		return nil, fmt.Errorf("commit layer %s: %w", upper, err)
+	}
+	defer func() {
+		if uerr := unmount(); err == nil && uerr != nil {
+			l, err = nil, fmt.Errorf("commit layer %s: %w", upper, uerr)
+		}
+	}()
+	return WriteLayerFile(ctx, dir, view, upper, epoch)
+}
+
 func writeToFile(ctx context.Context, f *os.File, lowerView, upper string, epoch time.Time) (Blob, error) {
 	bw := bufio.NewWriterSize(f, 128<<10)
 	b, err := WriteLayer(ctx, bw, lowerView, upper, epoch)

@@ -13,19 +13,20 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
-// writeTestLayer makes one layer with WriteLayerFile into a blobs dir.
+// writeTestLayer makes a second layer (a whiteout and a new file) with
+// CommitLayer into a blobs dir; CommitLayer must agree with WriteLayer.
 func writeTestLayer(t *testing.T) (*Layer, result) {
 	t.Helper()
 	s := newStack(t)
-	r := s.step(func(root string) { writeFile(t, filepath.Join(root, "etc/motd"), "hello\n", 0o644) })
-	view := filepath.Join(s.root, "lv")
-	mustOK(t, os.Mkdir(view, 0o755))
-	unmount, err := MountReadOnly(nil, view)
-	mustOK(t, err)
-	defer func() { mustOK(t, unmount()) }()
+	s.step(func(root string) { writeFile(t, filepath.Join(root, "etc/motd"), "hello\n", 0o644) })
+	r := s.step(func(root string) {
+		writeFile(t, filepath.Join(root, "etc/motd"), "bye\n", 0o644)
+		mustOK(t, os.Remove(filepath.Join(root, "etc/motd")))
+		writeFile(t, filepath.Join(root, "etc/issue"), "x\n", 0o644)
+	})
 	blobs := filepath.Join(s.root, "blobs")
 	mustOK(t, os.Mkdir(blobs, 0o755))
-	l, err := WriteLayerFile(context.Background(), blobs, view, r.upper, s.epoch)
+	l, err := CommitLayer(context.Background(), blobs, s.lowers[:len(s.lowers)-1], r.upper, s.epoch)
 	if err != nil {
 		t.Fatal(err)
 	}
