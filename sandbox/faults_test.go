@@ -154,3 +154,46 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRlimitAboveHardLimit asks for a nofile hard limit above this
+// process's: without CAP_SYS_RESOURCE that must fail up front with an error
+// that says why, instead of libcontainer's "error setting rlimit type 7".
+func TestRlimitAboveHardLimit(t *testing.T) {
+	r := newRunner(t)
+	rootfs := sandboxtest.Busybox(t)
+	var cur unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &cur); err != nil {
+		t.Fatal(err)
+	}
+	hard := cur.Max + 1
+	var stdout strings.Builder
+	res, err := r.Run(context.Background(), sandbox.Spec{Rootfs: rootfs, Args: []string{"/bin/sh", "-c", "ulimit -Hn"},
+		Rlimits: []sandbox.Rlimit{{Name: "nofile", Soft: 1024, Hard: hard}}, Stdout: &stdout})
+	if hasCapSysResource(t) {
+		if err != nil || res.ExitCode != 0 || stdout.String() != fmt.Sprintf("%d\n", hard) {
+			t.Errorf("with CAP_SYS_RESOURCE: %v, exit %d, ulimit -Hn %q; want %d", err, res.ExitCode, stdout.String(), hard)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "CAP_SYS_RESOURCE") || !strings.Contains(err.Error(), "nofile") {
+		t.Errorf("without CAP_SYS_RESOURCE: err = %v, want one naming nofile and CAP_SYS_RESOURCE", err)
+	}
+	if got := strings.Join(sandboxtest.List(t, rootfs), " "); got != "bin linuxrc sbin usr" {
+		t.Errorf("rootfs after a refused run = %q, want it untouched", got)
+	}
+}
+
+func hasCapSysResource(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:\t"); ok {
+			var caps uint64
+			fmt.Sscanf(v, "%x", &caps)
+			return caps&(1<<unix.CAP_SYS_RESOURCE) != 0
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -90,8 +91,11 @@ func runSandbox(cmd *cobra.Command, o *sandboxRunOptions, args []string) error {
 		return err
 	}
 	res, err := runner.Run(cmd.Context(), spec)
-	if errors.Is(err, sandbox.ErrCommandNotFound) {
-		return &exitError{code: 127, err: err}
+	switch {
+	case errors.Is(err, sandbox.ErrCommandNotFound):
+		return &exitError{code: 127, err: err} // as a shell reports it
+	case errors.Is(err, context.Canceled):
+		return &exitError{code: 130, err: err} // interrupted: killed, cleaned up
 	}
 	if err != nil {
 		return err
