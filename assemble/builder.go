@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -125,9 +126,13 @@ func (d *dispatcher) dispatchStage(ctx context.Context, s *stageState) error {
 	if err := d.initStage(ctx, s); err != nil {
 		return err
 	}
+	fmt.Fprintf(d.log, "[%s] %s\n", s.name, strings.TrimSpace(s.stage.SourceCode))
 	for _, cmd := range s.commands {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if str, ok := cmd.(fmt.Stringer); ok {
+			fmt.Fprintf(d.log, "[%s] %s\n", s.name, firstLine(str.String()))
 		}
 		if err := d.dispatch(ctx, s, cmd); err != nil {
 			return cmdErr(d.p.path, cmd, "%s: %v", cmd.Name(), err)
@@ -231,6 +236,15 @@ func (d *dispatcher) newDir(kind string) (string, error) {
 	d.seq++
 	dir := filepath.Join(d.work, fmt.Sprintf("%s-%d", kind, d.seq))
 	return dir, os.Mkdir(dir, 0o755)
+}
+
+// firstLine shortens a multi-line instruction (heredocs) for progress.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
 }
 
 func removeAll(dir string) error {

@@ -80,7 +80,6 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	}
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
-	fmt.Fprintf(d.log, "#%s %s\n", d.t.Name, strings.TrimSpace(c.String()))
 	err = d.commit(ctx, s, func(root string) error {
 		res, err := d.b.Runner.Run(ctx, sandbox.Spec{
 			Rootfs:  root,

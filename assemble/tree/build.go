@@ -60,6 +60,12 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 		return err
 	}
 	defer cleanup()
+	logf, err := openLog(o.LogDir, tg.Name)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	at.Log = targetLog(logf, o.Progress, tg.Name)
 	out := filepath.Join(t.Root, "out", tg.Name)
 	cache := cacheRecord{dir: o.CacheDir}
 	pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
@@ -133,10 +139,6 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	for _, dep := range tg.Deps {
 		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
 	}
-	var log io.Writer = io.Discard
-	if o.Progress != nil {
-		log = o.Progress
-	}
 	return assemble.Target{
 		Name:          tg.Name,
 		Version:       tg.Version,
@@ -149,7 +151,6 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		BuildArgs:     tg.BuildArgs,
 		Epoch:         time.Unix(epoch, 0).UTC(),
 		Ulimits:       o.Ulimits,
-		Log:           log,
 	}, cleanup, nil
 }
 

@@ -33,7 +33,9 @@ func newBuildCmd(g *globalOptions) *cobra.Command {
 depends on, in order) and writes out/<stage>-<name>/, an OCI image layout whose
 manifest digest equals what BuildKit writes for the same recipe with StageX's
 flags. Sources must have been fetched (stevedore fetch); they are re-verified.
-Every RUN runs in an embedded sandbox without network.`,
+Every RUN runs in an embedded sandbox without network. Each step and its
+output is printed prefixed with the target's name (--progress=plain) and kept
+in full in .stevedore/logs/<target>.log under the tree.`,
 		Example: `  stevedore build core-zlib
   stevedore --tree examples build && stevedore --tree examples verify`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,6 +85,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	}
 	return tree.Build(cmd.Context(), t, ordered, tree.Options{
 		CacheDir: cacheDir,
+		LogDir:   filepath.Join(t.Root, ".stevedore", "logs"),
 		Builder:  b,
 		Platform: o.Platform,
 		Ulimits:  tree.StageXUlimits,
