@@ -29,6 +29,9 @@ var parityEpoch = time.Unix(1, 0)
 // of which the test repeats through a chroot into its own overlay mount.
 type parityRecipe struct {
 	name string
+	// base names an earlier recipe whose image this one starts FROM (as
+	// stagex/<base> from its OCI layout); empty means scratch + busybox.
+	base string
 	runs []string
 }
 
@@ -67,12 +70,24 @@ func parityRecipes() []parityRecipe {
 				"rmdir /dir2file && echo f > /dir2file && echo S > /samesz && touch -t 197001010000.00 /samesz && " +
 				"chown 1:1 /o && chown 0:0 /chown",
 		},
+	}, {
+		name: "from-oci-layout",
+		base: "corner-cases",
+		runs: []string{
+			"cp -p /a /a.copy && mv /a.copy /a && ln /su /su.link && echo root:x:0:0::/root: >> /etc/passwd",
+			"rm -rf /keep && mkdir /keep && touch -t 197001010000.00 /keep && chmod 700 /m && mv /new /new2",
+			"cp -p /zero /zero.copy && mv /zero.copy /zero && touch /neg && rm /usr/bin/[ && mkdir /usr/bin/sub",
+		},
 	}}
 }
 
 func (r parityRecipe) containerfile() string {
 	var sb strings.Builder
-	sb.WriteString("FROM scratch\nCOPY busybox /bin/busybox\n")
+	if r.base != "" {
+		sb.WriteString("FROM stagex/" + imageName(r.base) + "\n")
+	} else {
+		sb.WriteString("FROM scratch\nCOPY busybox /bin/busybox\n")
+	}
 	for _, cmd := range r.runs {
 		argv, _ := json.Marshal([]string{"/bin/busybox", "sh", "-c", cmd})
 		fmt.Fprintf(&sb, "RUN %s\n", argv)
@@ -101,14 +116,22 @@ func TestParityWithBuildKit(t *testing.T) {
 			t.Errorf("stop buildkitd: %v", err)
 		}
 	})
+	layouts, outRoot := map[string]string{}, t.TempDir() // outlives the subtests
+
 	for _, r := range parityRecipes() {
 		t.Run(r.name, func(t *testing.T) {
-			want := buildWithBuildKit(t, d, r, busybox)
-			got := reproduce(t, r, busybox)
-			compareLayers(t, r, want, got)
+			layouts[r.name] = buildWithBuildKit(t, d, r, busybox, layouts, filepath.Join(outRoot, r.name))
+			want := readLayout(t, layouts[r.name])
+			var base *layoutImage
+			if r.base != "" {
+				base = readLayout(t, layouts[r.base])
+			}
+			compareLayers(t, r, want.layers, reproduce(t, r, busybox, base))
 		})
 	}
 }
+
+func imageName(recipe string) string { return "layers-" + recipe }
 
 // hostBusybox finds the static busybox (Debian's busybox-static) that both
 // BuildKit's image and the chroot run.
@@ -122,18 +145,26 @@ func hostBusybox(t *testing.T) string {
 	return p
 }
 
-func buildWithBuildKit(t *testing.T, d *buildkitref.Daemon, r parityRecipe, busybox string) []v1.Descriptor {
+// buildWithBuildKit builds r into the OCI layout dest and returns it; layouts
+// holds the earlier recipes' outputs for FROM.
+func buildWithBuildKit(t *testing.T, d *buildkitref.Daemon, r parityRecipe, busybox string, layouts map[string]string, dest string) string {
 	t.Helper()
 	dir := t.TempDir()
 	ctxDir := filepath.Join(dir, "ctx")
 	mustOK(t, os.MkdirAll(ctxDir, 0o755))
 	mustOK(t, os.WriteFile(filepath.Join(ctxDir, "Containerfile"), []byte(r.containerfile()), 0o644))
 	copyBusybox(t, busybox, filepath.Join(ctxDir, "busybox"))
-	dest := filepath.Join(dir, "out")
-	if err := d.Build(context.Background(), buildkitref.BuildOptions{Context: ctxDir, Name: "layers-" + r.name, Dest: dest}); err != nil {
+	opts := buildkitref.BuildOptions{Context: ctxDir, Name: imageName(r.name), Dest: dest}
+	if r.base != "" {
+		if layouts[r.base] == "" {
+			t.Fatalf("base recipe %s was not built", r.base)
+		}
+		opts.Deps = map[string]string{imageName(r.base): layouts[r.base]}
+	}
+	if err := d.Build(context.Background(), opts); err != nil {
 		t.Fatalf("BuildKit build: %v", err)
 	}
-	return layoutLayers(t, dest)
+	return dest
 }
 
 // copyBusybox copies the binary with mode 0755 and mtime 0, the same for
@@ -147,31 +178,21 @@ func copyBusybox(t testing.TB, src, dst string) {
 	setMtime(t, dst, 0, 0)
 }
 
-// layoutLayers reads index.json → index → manifest → layers.
-func layoutLayers(t *testing.T, layout string) []v1.Descriptor {
-	t.Helper()
-	h, err := buildkitref.ManifestDigest(layout)
-	mustOK(t, err)
-	raw, err := os.ReadFile(filepath.Join(layout, "blobs", h.Algorithm, h.Hex))
-	mustOK(t, err)
-	var m v1.Manifest
-	mustOK(t, json.Unmarshal(raw, &m))
-	for i := range m.Layers {
-		m.Layers[i].URLs = []string{filepath.Join(layout, "blobs", m.Layers[i].Digest.Algorithm, m.Layers[i].Digest.Hex)}
-	}
-	return m.Layers
-}
-
 // reproduce makes the recipe's layers with this package: the COPY through
 // the overlay mount, each RUN as a chroot into the merged mount.
-func reproduce(t *testing.T, r parityRecipe, busybox string) []result {
+func reproduce(t *testing.T, r parityRecipe, busybox string, base *layoutImage) []result {
 	t.Helper()
 	s := newStack(t)
 	s.epoch = parityEpoch
-	out := []result{s.step(func(root string) {
-		mustOK(t, os.Mkdir(filepath.Join(root, "bin"), 0o755))
-		copyBusybox(t, busybox, filepath.Join(root, "bin/busybox"))
-	})}
+	var out []result
+	if base != nil {
+		out = unpackBase(t, s, base)
+	} else {
+		out = append(out, s.step(func(root string) {
+			mustOK(t, os.Mkdir(filepath.Join(root, "bin"), 0o755))
+			copyBusybox(t, busybox, filepath.Join(root, "bin/busybox"))
+		}))
+	}
 	for _, cmd := range r.runs {
 		out = append(out, s.step(func(root string) { chrootRun(t, root, cmd) }))
 	}
@@ -240,9 +261,11 @@ func compareLayers(t *testing.T, r parityRecipe, want []v1.Descriptor, got []res
 		t.Fatalf("BuildKit made %d layers, we made %d", len(want), len(got))
 	}
 	for i := range want {
-		step := "COPY busybox /bin/busybox"
-		if i > 0 {
-			step = "RUN " + r.runs[i-1]
+		step := "base layer (unpacked with Unpack, blob reused)"
+		if first := len(want) - len(r.runs); i >= first {
+			step = "RUN " + r.runs[i-first]
+		} else if r.base == "" {
+			step = "COPY busybox /bin/busybox"
 		}
 		if want[i].Digest == got[i].blob.Digest && want[i].Size == got[i].blob.Size {
 			t.Logf("layer %d identical: %s (%s)", i, got[i].blob.Digest, shorten(step))
