@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -56,7 +58,7 @@ func prepare(spec Spec) (*prepared, error) {
 	if err := ensureCwd(rootfs, p.cwd, p.ids); err != nil {
 		return nil, err
 	}
-	p.stdout, p.stderr = orDiscard(spec.Stdout), orDiscard(spec.Stderr)
+	p.stdout, p.stderr = pipedWriters(spec.Stdout, spec.Stderr)
 	return p, nil
 }
 
@@ -84,11 +86,30 @@ func resolveRootfs(dir string) (string, error) {
 	return abs, nil
 }
 
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
+// pipedWriters wraps stdout and stderr so that the process always gets two
+// separate pipes, as under BuildKit: never a host file or terminal it could
+// ioctl (TIOCSTI), never one shared pipe when the caller passes the same
+// writer twice. One lock serialises the two copying goroutines' writes.
+func pipedWriters(stdout, stderr io.Writer) (io.Writer, io.Writer) {
+	mu := &sync.Mutex{}
+	wrap := func(w io.Writer) io.Writer {
+		if w == nil {
+			w = io.Discard
+		}
+		return &lockedWriter{mu: mu, w: w}
 	}
-	return w
+	return wrap(stdout), wrap(stderr)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // start runs p as the container's init and waits for it. Cancelling ctx
@@ -98,6 +119,8 @@ func start(ctx context.Context, c *libcontainer.Container, p *prepared) (Result,
 	proc := &libcontainer.Process{
 		Args: p.args, Env: p.env, Cwd: p.cwd,
 		UID: p.ids.UID, GID: p.ids.GID, AdditionalGroups: p.ids.Groups,
+		// An empty reader gives the process a pipe at EOF, as BuildKit does.
+		Stdin:  strings.NewReader(""),
 		Stdout: p.stdout, Stderr: p.stderr,
 		Rlimits: p.rlimits,
 		Init:    true,

@@ -39,7 +39,8 @@ type Spec struct {
 	// (the caller's limits), as BuildKit does without --ulimit.
 	Rlimits []Rlimit
 	// Stdout and Stderr receive the process's output; nil discards it.
-	// Stdin is always closed (/dev/null), as under BuildKit.
+	// As under BuildKit, the process's fds 0, 1 and 2 are three pipes, and
+	// stdin is at end of file.
 	Stdout, Stderr io.Writer
 }
 

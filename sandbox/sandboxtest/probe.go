@@ -24,6 +24,8 @@ echo "== env"; env | sort
 echo "== oom"; cat /proc/self/oom_score_adj
 echo "== cgroup"; cat /proc/self/cgroup
 echo "== pid"; echo $$
+echo "== stdio"; for f in 0 1 2; do readlink /proc/$$/fd/$f; done | sed 's/\[[0-9]*\]//'
+echo "== fds"; ls /proc/$$/fd
 `
 
 // Probe is ProbeScript's output split into sections.
@@ -120,6 +122,10 @@ func Expected() Probe {
 		"env":    "HOME=/\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/\n",
 		"oom":    "0\n",
 		"pid":    "1\n",
+		// Measured with RUN ["/bin/busybox", "sh", "-c", "readlink /proc/$$/fd/N..."]:
+		// three separate pipes, stdin at end of file; no other descriptors.
+		"stdio": "pipe:\npipe:\npipe:\n",
+		"fds":   "0\n1\n2\n",
 		"mounts": "/ ROOT\n/proc proc rw\n/dev tmpfs rw\n/dev/pts devpts rw\n/dev/shm tmpfs rw\n/dev/mqueue mqueue rw\n" +
 			"/sys sysfs ro\n/etc/resolv.conf BIND ro\n/etc/hosts BIND ro\n/sys/fs/cgroup tmpfs rw\n" +
 			hostCgroupV1Mounts() +
