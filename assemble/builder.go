@@ -27,6 +27,10 @@ type Builder struct {
 	WorkDir string
 	// Layers commits upper directories into blobs and unpacks base layers.
 	Layers LayerStore
+	// Cache, when set, reuses the result of every layer-producing
+	// instruction whose inputs did not change. It must be on WorkDir's
+	// filesystem.
+	Cache *LayerCache
 }
 
 // LayerStore is what the executor needs from the layers package.
@@ -156,6 +160,7 @@ func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
 		s.platform = tp
 		s.image = emptyImage(tp)
 		s.env = newEnvList()
+		s.chain = d.cacheKey("scratch")
 	case s.imageRef != "":
 		if s.platform.OS == "" {
 			s.platform = tp
@@ -170,6 +175,9 @@ func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
 		s.image.Created = nil
 		s.layers = append([]*Layer(nil), li.layers...)
 		s.env = newEnvList()
+		if d.b.Cache != nil {
+			s.chain = imageChain(li.layers)
+		}
 	default:
 		return stageErr(d.p.path, s.stage, "FROM %s: a local build context as a base is not supported", s.stage.BaseName)
 	}

@@ -22,7 +22,19 @@ func lowerDirs(ls []*Layer) []string {
 // commit runs op on the stage's filesystem mounted with a fresh overlay
 // upper directory, then turns the upper directory into the stage's next
 // layer, exactly as BuildKit's overlay snapshotter and differ do.
-func (d *dispatcher) commit(ctx context.Context, s *stageState, op func(root string) error) error {
+//
+// With a cache, ck (the instruction's key on top of the stage's chain)
+// selects a cached result instead, and a new result is published there.
+func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op func(root string) error) error {
+	if ck != "" {
+		ck = key(s.chain, ck)
+		if l, ok := d.b.Cache.get(ck); ok {
+			fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
+			s.layers = append(s.layers, l)
+			s.chain = ck
+			return nil
+		}
+	}
 	upper, err := d.newDir("layer")
 	if err != nil {
 		return err
@@ -57,7 +69,14 @@ func (d *dispatcher) commit(ctx context.Context, s *stageState, op func(root str
 	if err != nil {
 		return fmt.Errorf("write layer: %w", err)
 	}
-	s.layers = append(s.layers, &Layer{Dir: upper, Blob: blob})
+	l := &Layer{Dir: upper, Blob: blob}
+	if ck != "" && d.b.Cache != nil {
+		if l, err = d.b.Cache.put(ck, l); err != nil {
+			return err
+		}
+	}
+	s.layers = append(s.layers, l)
+	s.chain = ck
 	return nil
 }
 

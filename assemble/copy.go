@@ -89,8 +89,12 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 	if err != nil {
 		return err
 	}
-	err = d.withSource(ctx, s, c, func(srcRoot string, fromContext bool) error {
-		return d.commit(ctx, s, func(root string) error {
+	err = d.withSource(ctx, s, c, func(srcRoot string, fromContext bool, srcChain string) error {
+		ck, err := d.copyKey(s, c, dest, srcRoot, srcChain)
+		if err != nil {
+			return err
+		}
+		return d.commit(ctx, s, ck, func(root string) error {
 			u, err := resolveChown(root, c.chown)
 			if err != nil {
 				return err
@@ -117,9 +121,11 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 }
 
 // withSource provides the root directory a COPY/ADD reads from.
-func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, fn func(root string, fromContext bool) error) error {
+// srcChain is the source's cache chain when it is a stage or an image, ""
+// for a local context (whose files are hashed).
+func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, fn func(root string, fromContext bool, srcChain string) error) error {
 	if c.from == "" {
-		return fn(d.t.ContextDir, true)
+		return fn(d.t.ContextDir, true, "")
 	}
 	for _, dep := range s.deps {
 		if dep.name != c.from && strconv.Itoa(dep.index) != c.from {
@@ -127,15 +133,19 @@ func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, 
 		}
 		switch {
 		case dep.contextDir != "":
-			return fn(dep.contextDir, true)
+			return fn(dep.contextDir, true, "")
 		case dep.index < 0 && dep.imageRef != "":
 			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
 			if err != nil {
 				return fmt.Errorf("--from=%s: %w", c.from, err)
 			}
-			return d.withMounted(li.layers, func(root string) error { return fn(root, false) })
+			return d.withMounted(li.layers, func(root string) error { return fn(root, false, imageChain(li.layers)) })
 		default:
-			return d.withMounted(dep.layers, func(root string) error { return fn(root, false) })
+			chain := dep.chain
+			if chain == "" {
+				chain = "no-cache"
+			}
+			return d.withMounted(dep.layers, func(root string) error { return fn(root, false, chain) })
 		}
 	}
 	return fmt.Errorf("--from=%s: source not resolved", c.from)
@@ -194,4 +204,26 @@ func pathRelativeToWorkingDir(workdir, p string) (string, error) {
 		p = "./"
 	}
 	return system.NormalizePath(workdir, p, "linux", true)
+}
+
+// copyKey is a COPY/ADD's cache key: the instruction as history shows it,
+// the resolved destination and working directory, the heredocs, and what
+// it reads (a source chain, or the hash of the matched context files).
+func (d *dispatcher) copyKey(s *stageState, c copySpec, dest, srcRoot, srcChain string) (string, error) {
+	if d.b.Cache == nil {
+		return "", nil
+	}
+	src := srcChain
+	if src == "" {
+		h, err := hashSources(srcRoot, c.sd.SourcePaths)
+		if err != nil {
+			return "", fmt.Errorf("hash sources: %w", err)
+		}
+		src = "files:" + h
+	}
+	fields := []string{"COPY", fmt.Sprint(c.isAdd), c.commitMessage(), dest, s.workdir, src}
+	for _, h := range c.sd.SourceContents {
+		fields = append(fields, h.Path, h.Data)
+	}
+	return d.cacheKey(fields...), nil
 }

@@ -180,7 +180,8 @@ func (d *dispatcher) dispatchWorkdir(ctx context.Context, s *stageState, c *inst
 		return nil
 	}
 	epoch := d.t.Epoch
-	err := d.commit(ctx, s, func(root string) error {
+	ck := d.cacheKey("WORKDIR", wd, s.image.Config.User)
+	err := d.commit(ctx, s, ck, func(root string) error {
 		ch, err := chownerFor(root, s.image.Config.User)
 		if err != nil {
 			return err
@@ -192,4 +193,14 @@ func (d *dispatcher) dispatchWorkdir(ctx context.Context, s *stageState, c *inst
 	}
 	d.history(s, "WORKDIR "+wd, true)
 	return nil
+}
+
+// cacheKey is the key of an instruction's own inputs ("" without a cache);
+// commit chains it with the stage's filesystem key. The epoch is always
+// part of it because layers are clamped to it.
+func (d *dispatcher) cacheKey(fields ...string) string {
+	if d.b.Cache == nil {
+		return ""
+	}
+	return key(append([]string{d.t.Epoch.UTC().String()}, fields...)...)
 }

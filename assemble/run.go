@@ -80,7 +80,12 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	}
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
-	err = d.commit(ctx, s, func(root string) error {
+	var limits []string
+	for _, u := range d.t.Ulimits {
+		limits = append(limits, u.String())
+	}
+	ck := d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+	err = d.commit(ctx, s, ck, func(root string) error {
 		res, err := d.b.Runner.Run(ctx, sandbox.Spec{
 			Rootfs:  root,
 			Args:    args,

@@ -53,6 +53,10 @@ type stageState struct {
 	layers   []*Layer
 	cmdSet   bool
 
+	// chain is the cache key of the stage's filesystem so far; "" when the
+	// build does not cache.
+	chain string
+
 	deps       []*stageState // stages used by COPY --from
 	dispatched bool
 }
@@ -75,6 +79,7 @@ func (s *stageState) init() {
 	s.user = b.user
 	s.args = append(s.args, b.args...)
 	s.layers = append([]*Layer(nil), b.layers...)
+	s.chain = b.chain
 }
 
 // cloneImage is dockerfile2llb's clone: a deep copy of what dispatching

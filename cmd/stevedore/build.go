@@ -82,6 +82,8 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	cacheDir := filepath.Join(t.Root, ".stevedore", "cache")
 	if o.NoCache {
 		cacheDir = ""
+	} else {
+		b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
 	}
 	return tree.Build(cmd.Context(), t, ordered, tree.Options{
 		CacheDir: cacheDir,

@@ -133,4 +133,21 @@ func TestWarmBuildIsCached(t *testing.T) {
 		t.Errorf("--no-cache: %d targets cached, want 0", got)
 	}
 	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
+
+	// Without the target records, every layer comes from the layer cache
+	// and the images are the same.
+	targets, _ := filepath.Glob(filepath.Join(root, ".stevedore", "cache", "*-*"))
+	for _, f := range targets {
+		os.Remove(f)
+	}
+	cmd := exec.Command("sh", "-c", bin+" --tree . build")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "] cached sha256:"); n < 20 {
+		t.Errorf("only %d layers came from the layer cache:\n%s", n, out)
+	}
+	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
 }

@@ -1,0 +1,120 @@
+package assemble
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	iofs "io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/containerd/continuity/fs"
+	copy "github.com/tonistiigi/fsutil/copy"
+)
+
+// imageChain is the cache chain of a stage that starts from an image: its
+// layers' diffIDs.
+func imageChain(ls []*Layer) string {
+	ids := []string{"image"}
+	for _, l := range ls {
+		ids = append(ids, l.Blob.DiffID.String())
+	}
+	return key(ids...)
+}
+
+// hashSources digests what COPY/ADD would read from root for srcs:
+// every matched path's tree (names, modes, owners, sizes, times, link
+// targets and contents), resolved as the copy resolves them.
+func hashSources(root string, srcs []string) (string, error) {
+	h := sha256.New()
+	for _, src := range srcs {
+		p := cleanPath(path.Join("/", path.Clean(filepath.ToSlash(src))))
+		matches, err := copy.ResolveWildcards(root, p, true)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "src\x00%s\x00%d\x00", p, len(matches))
+		for _, m := range matches {
+			full, err := continuityRoot(root, m)
+			if err != nil {
+				return "", err
+			}
+			if err := hashTree(h, m, full); err != nil {
+				return "", err
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func continuityRoot(root, p string) (string, error) { return fs.RootPath(root, p) }
+
+// hashTree hashes the entries under p in a fixed order; a missing p hashes
+// as missing (the copy will fail or match nothing).
+func hashTree(h hash.Hash, label, p string) error {
+	var paths []string
+	err := filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		paths = append(paths, q)
+		return nil
+	})
+	if os.IsNotExist(err) {
+		fmt.Fprintf(h, "%s\x00missing\x00", label)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sort.Strings(paths)
+	for _, q := range paths {
+		if err := hashEntry(h, p, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hashEntry(h hash.Hash, root, p string) error {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	rel, _ := filepath.Rel(root, p)
+	var uid, gid uint32
+	var mtime int64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		uid, gid, mtime = st.Uid, st.Gid, st.Mtim.Nano()
+	}
+	fmt.Fprintf(h, "%s\x00%o\x00%d:%d\x00%d\x00%d\x00", rel, fi.Mode(), uid, gid, fi.Size(), mtime)
+	switch {
+	case fi.Mode()&iofs.ModeSymlink != 0:
+		t, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		io.WriteString(h, t)
+	case fi.Mode().IsRegular():
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	io.WriteString(h, "\x00")
+	return nil
+}
+
+// joinFields serialises a list for a key.
+func joinFields(xs []string) string { return strings.Join(xs, "\x00") }
