@@ -14,7 +14,7 @@ SLOW      ?=
 TESTENV   := STEVEDORE_BIN=$(CURDIR)/$(BIN) $(if $(SLOW),STEVEDORE_SLOW=1)
 TIMEOUT   := $(if $(SLOW),80m,25m)
 
-.PHONY: all build build-deps test-deps example test vet fmt-check clean
+.PHONY: all build build-deps test-deps example test vet fmt-check bench clean
 
 all: build
 
@@ -41,6 +41,12 @@ fmt-check:
 # from fighting over 2 cores; each package still runs its tests in parallel.
 test: test-deps build vet fmt-check
 	$(TESTENV) $(GO) test -tags $(GOTAGS) -count=1 -p 1 -timeout $(TIMEOUT) ./...
+
+# Benchmarks against peers in the same run (ratios, not absolute times):
+# example tree cold/warm vs BuildKit, layer writing vs tar|gzip, sandbox
+# start-to-exit vs runc.
+bench: test-deps build
+	STEVEDORE_SLOW=1 STEVEDORE_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -run XXX -bench . -benchtime 3x ./tests/parity/ ./layers/ ./sandbox/
 
 clean:
 	rm -rf bin

@@ -50,7 +50,7 @@ func writeContext(t *testing.T, mode os.FileMode) string {
 }
 
 // startBuildKit starts a fresh daemon (fresh cache) or fails the test.
-func startBuildKit(t *testing.T) *buildkitref.Daemon {
+func startBuildKit(t testing.TB) *buildkitref.Daemon {
 	t.Helper()
 	ctx := context.Background()
 	d, err := buildkitref.Start(ctx, buildkitref.Options{Workdir: filepath.Join(t.TempDir(), "bk")})

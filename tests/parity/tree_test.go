@@ -60,7 +60,7 @@ func TestTreeParity(t *testing.T) {
 }
 
 // referenceOptions is StageX's docker build of tg, as buildctl options.
-func referenceOptions(t *testing.T, root, bk string, tg *recipes.Target, dest string) buildkitref.BuildOptions {
+func referenceOptions(t testing.TB, root, bk string, tg *recipes.Target, dest string) buildkitref.BuildOptions {
 	fetchDir := filepath.Join(root, tg.FetchDir)
 	if err := os.MkdirAll(fetchDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func run(t *testing.T, bin string, args ...string) {
 // and prepares its mirror: tests/parity/trees/*/mirror.sh, when present,
 // fills it (e.g. with the host's busybox) and may substitute
 // @SHA256:<file>@ in package.toml files.
-func copyTree(t *testing.T, src string) string {
+func copyTree(t testing.TB, src string) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "tree")
 	out, err := exec.Command("cp", "-a", src, root).CombinedOutput()
@@ -129,7 +129,7 @@ func copyTree(t *testing.T, src string) string {
 
 // substituteHashes replaces @SHA256:<file>@ in package.toml files with the
 // SHA-256 of mirror/<file>, so trees can use host binaries as sources.
-func substituteHashes(t *testing.T, root string) {
+func substituteHashes(t testing.TB, root string) {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(root, "packages", "*", "*", "package.toml"))
 	for _, f := range files {
