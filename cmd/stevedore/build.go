@@ -44,7 +44,7 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
-	f.StringVar(&o.Progress, "progress", "plain", "progress output: plain or quiet")
+	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
@@ -53,12 +53,23 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 
 func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []string) error {
 	var progress = cmd.ErrOrStderr()
-	switch o.Progress {
+	mode := o.Progress
+	if mode == "auto" {
+		mode = "plain"
+		if f, ok := progress.(*os.File); ok && isTerminal(f) {
+			mode = "tty"
+		}
+	}
+	switch mode {
 	case "plain":
+	case "tty":
+		live := newTTYProgress(progress)
+		defer live.Close()
+		progress = live
 	case "quiet":
 		progress = nil
 	default:
-		return usageErrorf("--progress=%s: want plain or quiet", o.Progress)
+		return usageErrorf("--progress=%s: want auto, plain, tty or quiet", o.Progress)
 	}
 	// BuildKit's daemon runs with umask 022; files the build creates
 	// without explicit modes must not depend on the caller's umask.
