@@ -75,8 +75,9 @@ func NewLibcontainer(cfg LibcontainerConfig) (*Libcontainer, error) {
 // StateDir returns the state directory in use.
 func (l *Libcontainer) StateDir() string { return l.stateDir }
 
-// Sweep removes what runs killed earlier left in the state directory. Run
-// calls it before each container; it is exported for a CLI "clean" command.
+// Sweep removes what runs killed earlier left in the state directory and
+// reports what it could not remove. NewLibcontainer and every Run call it;
+// it is exported for a CLI "clean" command.
 func (l *Libcontainer) Sweep() error { return sweep(l.stateDir) }
 
 // Run runs spec in a fresh container and removes every trace of the
@@ -90,15 +91,16 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 	if err != nil {
 		return Result{}, err
 	}
-	if err := l.Sweep(); err != nil {
-		return Result{}, err
-	}
+	// Best effort: a leftover that cannot be removed yet (a process stuck
+	// in the kernel) must not stop new runs; Sweep reports it.
+	_ = l.Sweep()
 	rd, err := newRunDir(l.stateDir)
 	if err != nil {
 		return Result{}, err
 	}
+	destroyed := true
 	defer func() {
-		if cerr := rd.close(); cerr != nil && err == nil {
+		if cerr := rd.close(destroyed); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
@@ -115,8 +117,11 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 		return Result{}, err
 	}
 	defer func() {
-		if derr := destroy(c, rd.ID); derr != nil && err == nil {
-			err = derr
+		if derr := destroy(c, rd.ID); derr != nil {
+			destroyed = false // leave the run's state for the next sweep
+			if err == nil {
+				err = derr
+			}
 		}
 	}()
 	return start(ctx, c, p)

@@ -66,11 +66,15 @@ func newRunDir(root string) (*runDir, error) {
 	return &runDir{ID: id, Path: final, lock: lock}, nil
 }
 
-// close removes the run directory and releases its lock.
-func (r *runDir) close() error {
-	err := os.RemoveAll(r.Path)
-	r.lock.Close()
-	if err != nil {
+// close releases the run's lock and, when remove is set, its directory.
+// A run whose container could not be destroyed keeps its directory, so the
+// next sweep finds it and retries.
+func (r *runDir) close(remove bool) error {
+	defer r.lock.Close()
+	if !remove {
+		return nil
+	}
+	if err := os.RemoveAll(r.Path); err != nil {
 		return fmt.Errorf("remove run state %s: %w", r.Path, err)
 	}
 	return nil
