@@ -5,17 +5,26 @@
 //
 // [Runner] is the small interface the rest of stevedore uses; [Libcontainer]
 // implements it with runc's libcontainer linked into the binary. The binary
-// must hand control to libcontainer when it is re-executed as the container's
-// init process: see [IsInit] and cmd/stevedore/sandbox_init.go.
+// must hand control to libcontainer when it is re-executed as a container's
+// init process: see [IsInit], [Init] and cmd/stevedore/sandbox_init.go.
 //
-// What the process sees (hostname, /etc/hosts, /etc/resolv.conf, /dev, /proc,
-// /sys, capabilities, seccomp, umask, PATH, HOME, rlimits) is built from the
-// same defaults BuildKit takes from containerd's oci package, in the same
-// order; see spec.go. Mount points that did not exist in the rootfs before
-// the run are removed afterwards with BuildKit's MountStubsCleaner rules
-// (stubs.go). Every container, cgroup and state directory is removed when a
-// run ends, and [Libcontainer.Sweep] removes what a killed earlier run left.
+// What the process sees (hostname, /etc/hosts, /etc/resolv.conf, /dev,
+// /proc, /sys, capabilities, seccomp, umask, PATH, HOME, rlimits, three
+// pipes for stdio) is built from the defaults BuildKit takes from
+// containerd's oci package, in the same order (spec.go). The one deliberate
+// difference is a private cgroup namespace on cgroup v1 hosts too (see
+// buildkitSpec). Mount points that did not exist in the rootfs before the
+// run are removed afterwards with BuildKit's MountStubsCleaner rules
+// (stubs.go): a first RUN on an empty rootfs leaves dev/, proc/ and sys/,
+// and no etc/.
+//
+// Every container, cgroup, mount stub and state directory is removed when a
+// run ends, also when its context is cancelled. The container's processes
+// die with the stevedore process that started them (a parent-death signal),
+// and the next runner on the same state directory sweeps what such a run
+// left behind.
 //
 // The package never reads flags or the process environment: the state
-// directory, rlimits and everything else are explicit parameters.
+// directory and everything else are explicit parameters. The conformance
+// suite every Runner must pass is in sandbox/sandboxtest.
 package sandbox

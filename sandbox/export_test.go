@@ -15,7 +15,7 @@ func RuncSpecForTest(rootfs, dir string, args []string) (*specs.Spec, error) {
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: "/stevedore-runc-bench", CgroupNS: cgroupNamespace(DefaultNamespaceDir),
+		CgroupsPath: "/stevedore-runc-bench",
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ var requiredNamespaces = []struct{ file, name, config string }{
 	{"ipc", "ipc", "CONFIG_IPC_NS"},
 	{"uts", "uts", "CONFIG_UTS_NS"},
 	{"net", "network", "CONFIG_NET_NS"},
+	{"cgroup", "cgroup", "CONFIG_CGROUPS"},
 }
 
 // checkHost reports the first namespace the host cannot give a sandbox, and
@@ -40,15 +41,4 @@ func checkHost(nsDir string, euid int) error {
 		return fmt.Errorf("check privileges: running as uid %d: rootless sandboxes are not supported yet, run stevedore as root", euid)
 	}
 	return nil
-}
-
-// cgroupNamespace reports whether to unshare the cgroup namespace. BuildKit
-// does so only on cgroup v2 hosts (cgroupV2NamespaceSupported): on a v1 or
-// hybrid host the RUN step shares the host's cgroup namespace.
-func cgroupNamespace(nsDir string) bool {
-	if _, err := os.Stat(filepath.Join(nsDir, "cgroup")); err != nil {
-		return false
-	}
-	_, err := os.Stat("/sys/fs/cgroup/cgroup.subtree_control")
-	return err == nil
 }

@@ -35,6 +35,7 @@ func TestCheckHost(t *testing.T) {
 		{"no network namespace", without("net"), 0, []string{"network namespace", "CONFIG_NET_NS"}},
 		{"no mount namespace", without("mnt"), 0, []string{"mount namespace"}},
 		{"no uts namespace", without("uts"), 0, []string{"uts namespace", "CONFIG_UTS_NS"}},
+		{"no cgroup namespace", without("cgroup"), 0, []string{"cgroup namespace", "CONFIG_CGROUPS"}},
 		{"not root, no user namespace", without("user"), 1000, []string{"user namespace", "CONFIG_USER_NS", "run stevedore as root"}},
 		{"not root", full, 1000, []string{"uid 1000", "rootless", "run stevedore as root"}},
 	} {

@@ -136,7 +136,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgroupsPath(rd.ID), CgroupNS: cgroupNamespace(l.nsDir),
+		CgroupsPath: cgroupsPath(rd.ID),
 	})
 	if err != nil {
 		return nil, err

@@ -18,7 +18,6 @@ type specInput struct {
 	HostsFile   string // bind-mounted read-only on /etc/hosts
 	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
 	CgroupsPath string // cgroupfs path of this run
-	CgroupNS    bool   // unshare the cgroup namespace (BuildKit: cgroup v2 only)
 }
 
 // buildkitSpec returns the OCI spec BuildKit's runc executor generates for a
@@ -27,6 +26,12 @@ type specInput struct {
 // read-only binds of resolv.conf and hosts, a read-only cgroup mount),
 // WithNewPrivileges, the hostname and the default seccomp profile. Process
 // fields other than capabilities are set on libcontainer.Process instead.
+//
+// One deliberate difference: the cgroup namespace is always private.
+// BuildKit unshares it only on cgroup v2 hosts (cgroupV2NamespaceSupported);
+// on a v1 host its RUN sees /proc/self/cgroup paths /buildkit/<random id>,
+// which no reproducible build can depend on. Ours are "/", as BuildKit's are
+// on v2 hosts; the mounts the process sees are the same either way.
 func buildkitSpec(in specInput) (*specs.Spec, error) {
 	caps := defaultCaps()
 	s := &specs.Spec{
@@ -48,11 +53,9 @@ func buildkitSpec(in specInput) (*specs.Spec, error) {
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace},
 				{Type: specs.MountNamespace}, {Type: specs.NetworkNamespace},
+				{Type: specs.CgroupNamespace},
 			},
 		},
-	}
-	if in.CgroupNS {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	profile, err := seccomp.GetDefaultProfile(s)
 	if err != nil {

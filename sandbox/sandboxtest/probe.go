@@ -56,7 +56,9 @@ func ParseProbe(out string) Probe {
 //   - BuildKit's tracing (OTEL_*/TRACEPARENT, /dev/otel-grpc.sock), which is
 //     random per build and must never be reproduced;
 //   - SHLVL (BuildKit wraps the script in one more `sh -c`);
-//   - the container id in /proc/self/cgroup.
+//   - the paths in /proc/self/cgroup: BuildKit on a cgroup v1 host shares the
+//     host's cgroup namespace and shows /buildkit/<random id>, the sandbox
+//     always has its own cgroup namespace and shows "/" (see CgroupsPrivate).
 func (p Probe) Normalize() Probe {
 	out := Probe{}
 	for k, v := range p {
@@ -67,11 +69,22 @@ func (p Probe) Normalize() Probe {
 	out["env"] = dropLines(p["env"], func(l string) bool {
 		return strings.HasPrefix(l, "OTEL_") || strings.HasPrefix(l, "TRACEPARENT=") || strings.HasPrefix(l, "SHLVL=")
 	})
-	out["cgroup"] = cgroupID.ReplaceAllString(p["cgroup"], ":/ID")
+	out["cgroup"] = cgroupPath.ReplaceAllString(p["cgroup"], ":")
 	return out
 }
 
-var cgroupID = regexp.MustCompile(`:/[^/\n]+/[^/\n]+`)
+var cgroupPath = regexp.MustCompile(`:/[^\n]*`)
+
+// CgroupsPrivate reports whether every line of a /proc/self/cgroup listing
+// shows the root path, that is whether the cgroup namespace is private.
+func CgroupsPrivate(s string) bool {
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		if !strings.HasSuffix(line, ":/") {
+			return false
+		}
+	}
+	return s != ""
+}
 
 func normalizeMounts(s string) string {
 	var b strings.Builder
