@@ -109,6 +109,9 @@ func unpackArchive(srcRoot, src, destRoot, dest string, ch copy.Chowner, u *copy
 	if ok, err := isArchive(src); !ok || err != nil {
 		return false, err
 	}
+	if err := checkArchive(src); err != nil {
+		return false, err
+	}
 	dest, err = fs.RootPath(destRoot, dest)
 	if err != nil {
 		return false, err
