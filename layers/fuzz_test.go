@@ -20,7 +20,9 @@ func hostileSeeds(t testing.TB) [][]byte {
 }
 
 // FuzzUnpackTar feeds arbitrary bytes to Unpack: whatever it does with
-// them, nothing outside its directory may change.
+// them, nothing outside its directory may change. Every run extracts into
+// fresh temp dirs, so run it with a short -fuzzminimizetime (e.g. 3s): the
+// default 60s minimization of each new input looks like a stall.
 func FuzzUnpackTar(f *testing.F) {
 	requireRoot(f)
 	for _, s := range hostileSeeds(f) {
