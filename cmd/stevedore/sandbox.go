@@ -25,13 +25,15 @@ type sandboxRunOptions struct {
 }
 
 // defaultStateDir is where run state lives unless --state-dir or
-// STEVEDORE_STATE_DIR say otherwise: a tmpfs, so a reboot clears it too.
+// STEVEDORE_STATE_DIR say otherwise; /run is a tmpfs on most hosts, so a
+// reboot clears what a crash left (the next run sweeps it anyway).
 const defaultStateDir = "/run/stevedore/sandbox"
 
 func newSandboxCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run processes in a BuildKit-identical RUN sandbox",
+		Example: `  stevedore sandbox run --rootfs ./rootfs -- /bin/sh -c 'cat /etc/hosts'`,
 	}
 	cmd.AddCommand(newSandboxRunCmd())
 	return cmd
