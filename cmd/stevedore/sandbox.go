@@ -31,8 +31,8 @@ const defaultStateDir = "/run/stevedore/sandbox"
 
 func newSandboxCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "sandbox",
-		Short: "Run processes in a BuildKit-identical RUN sandbox",
+		Use:     "sandbox",
+		Short:   "Run processes in a BuildKit-identical RUN sandbox",
 		Example: `  stevedore sandbox run --rootfs ./rootfs -- /bin/sh -c 'cat /etc/hosts'`,
 	}
 	cmd.AddCommand(newSandboxRunCmd())
