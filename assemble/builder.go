@@ -14,6 +14,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -158,7 +159,7 @@ func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
 		s.init()
 	case s.scratch:
 		s.platform = tp
-		s.image = emptyImage(tp)
+		s.image = image.EmptyImage(tp)
 		s.env = newEnvList()
 		s.chain = d.cacheKey("scratch")
 	case s.imageRef != "":
@@ -169,9 +170,9 @@ func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
 		if err != nil {
 			return stageErr(d.p.path, s.stage, "FROM %s: %v", s.imageRef, err)
 		}
-		base := cloneImage(li.config)
+		base := image.Clone(li.config)
 		s.baseImg = &base
-		s.image = cloneImage(li.config)
+		s.image = image.Clone(li.config)
 		s.image.Created = nil
 		s.layers = append([]*Layer(nil), li.layers...)
 		s.env = newEnvList()
@@ -185,7 +186,7 @@ func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
 		s.platform = tp
 	}
 	if _, ok := shell.EnvsFromSlice(s.image.Config.Env).Get("PATH"); !ok {
-		s.image.Config.Env = append(s.image.Config.Env, "PATH="+defaultPath)
+		s.image.Config.Env = append(s.image.Config.Env, "PATH="+sandbox.DefaultPath)
 	}
 	for _, e := range s.image.Config.Env {
 		k, v := parseKeyValue(e)

@@ -45,7 +45,7 @@ func hashSources(root string, srcs []string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if err := hashTree(h, m, full); err != nil {
+			if err := HashTree(h, m, full, true); err != nil {
 				return "", err
 			}
 		}
@@ -55,9 +55,12 @@ func hashSources(root string, srcs []string) (string, error) {
 
 func continuityRoot(root, p string) (string, error) { return fs.RootPath(root, p) }
 
-// hashTree hashes the entries under p in a fixed order; a missing p hashes
-// as missing (the copy will fail or match nothing).
-func hashTree(h hash.Hash, label, p string) error {
+// HashTree writes to h every entry under p, in a fixed order: relative
+// name, mode, owner, size, modification time, link target and content. A
+// missing p hashes as missing. withRoot includes p's own metadata (a
+// COPY source); without it only what is below p counts (a context whose
+// root is a fresh directory each build).
+func HashTree(h hash.Hash, label, p string, withRoot bool) error {
 	var paths []string
 	err := filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -74,7 +77,11 @@ func hashTree(h hash.Hash, label, p string) error {
 		return err
 	}
 	sort.Strings(paths)
+	fmt.Fprintf(h, "%s\x00", label)
 	for _, q := range paths {
+		if q == p && !withRoot {
+			continue
+		}
 		if err := hashEntry(h, p, q); err != nil {
 			return err
 		}

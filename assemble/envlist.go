@@ -1,9 +1,6 @@
 package assemble
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // envList is an ordered environment that behaves like BuildKit's
 // llb.EnvList: setting a key moves it to the end, so ToArray lists keys in
@@ -54,20 +51,6 @@ func (e *envList) toArray() []string {
 		out[i] = k + "=" + e.vals[k]
 	}
 	return out
-}
-
-// mapEnv is a fixed environment for the lexer.
-type mapEnv map[string]string
-
-func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
-
-func (m mapEnv) Keys() []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parseKeyValue splits "k=v" as BuildKit does.

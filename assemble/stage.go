@@ -1,14 +1,12 @@
 package assemble
 
 import (
-	"maps"
-	"slices"
-
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/assemble/image"
 )
 
 // Layer is one filesystem layer of a stage: its contents as an overlayfs
@@ -68,10 +66,10 @@ func (s *stageState) init() {
 	}
 	b := s.base
 	s.platform = b.platform
-	s.image = cloneImage(b.image)
+	s.image = image.Clone(b.image)
 	s.image.Config.OnBuild = nil
 	if b.baseImg != nil {
-		bi := cloneImage(*b.baseImg)
+		bi := image.Clone(*b.baseImg)
 		s.baseImg = &bi
 	}
 	s.env = b.env.clone()
@@ -81,40 +79,3 @@ func (s *stageState) init() {
 	s.layers = append([]*Layer(nil), b.layers...)
 	s.chain = b.chain
 }
-
-// cloneImage is dockerfile2llb's clone: a deep copy of what dispatching
-// mutates.
-func cloneImage(src dockerspec.DockerOCIImage) dockerspec.DockerOCIImage {
-	img := src
-	img.Config.Env = slices.Clone(src.Config.Env)
-	img.Config.Cmd = slices.Clone(src.Config.Cmd)
-	img.Config.Entrypoint = slices.Clone(src.Config.Entrypoint)
-	img.Config.OnBuild = slices.Clone(src.Config.OnBuild)
-	img.Config.ExposedPorts = maps.Clone(src.Config.ExposedPorts)
-	img.Config.Volumes = maps.Clone(src.Config.Volumes)
-	img.Config.Labels = maps.Clone(src.Config.Labels)
-	img.Config.Shell = slices.Clone(src.Config.Shell)
-	if src.Config.Healthcheck != nil {
-		hc := *src.Config.Healthcheck
-		hc.Test = slices.Clone(src.Config.Healthcheck.Test)
-		img.Config.Healthcheck = &hc
-	}
-	img.History = slices.Clone(src.History)
-	img.RootFS.DiffIDs = slices.Clone(src.RootFS.DiffIDs)
-	return img
-}
-
-// emptyImage is dockerfile2llb's emptyImage for a Linux platform.
-func emptyImage(p ocispec.Platform) dockerspec.DockerOCIImage {
-	img := dockerspec.DockerOCIImage{}
-	img.Architecture = p.Architecture
-	img.OS = p.OS
-	img.OSVersion = p.OSVersion
-	img.Variant = p.Variant
-	img.RootFS.Type = "layers"
-	img.Config.WorkingDir = "/"
-	img.Config.Env = []string{"PATH=" + defaultPath}
-	return img
-}
-
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

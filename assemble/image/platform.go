@@ -124,14 +124,15 @@ func EmptyImage(platform ocispec.Platform) dockerspec.DockerOCIImage {
 // Input.Base: the exporter needs it to keep the base's history times and
 // layer blobs.
 func FromBase(base dockerspec.DockerOCIImage) dockerspec.DockerOCIImage {
-	img := clone(base)
+	img := Clone(base)
 	img.Created = nil
 	return img
 }
 
-// clone is dockerfile2llb/image.go: clone, so that the executor can mutate
-// the result without touching the base.
-func clone(src dockerspec.DockerOCIImage) dockerspec.DockerOCIImage {
+// Clone is dockerfile2llb/image.go: clone, a deep copy of everything
+// dispatching mutates, so that the executor can change the result without
+// touching the original (a base stage's image, an immutable base config).
+func Clone(src dockerspec.DockerOCIImage) dockerspec.DockerOCIImage {
 	img := src
 	img.OSFeatures = slices.Clone(src.OSFeatures)
 	img.RootFS.DiffIDs = slices.Clone(src.RootFS.DiffIDs)

@@ -4,14 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stevedore-build/stevedore/assemble"
@@ -47,11 +43,11 @@ func targetKey(at assemble.Target) (string, error) {
 		return "", err
 	}
 	field("containerfile", string(cf))
-	if err := hashTree(h, "context", at.ContextDir); err != nil {
+	if err := assemble.HashTree(h, "context", at.ContextDir, false); err != nil {
 		return "", err
 	}
 	for _, k := range sortedKeys(at.Contexts) {
-		if err := hashTree(h, "context:"+k, at.Contexts[k]); err != nil {
+		if err := assemble.HashTree(h, "context:"+k, at.Contexts[k], false); err != nil {
 			return "", err
 		}
 	}
@@ -75,69 +71,6 @@ func layoutDigest(dir string, pl ocispec.Platform) (string, error) {
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:]) + "/" + image.FormatPlatform(pl), nil
-}
-
-// hashTree hashes a directory's entries in a fixed order.
-func hashTree(h hash.Hash, label, root string) error {
-	var paths []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		paths = append(paths, p)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("hash %s: %w", root, err)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if err := hashEntry(h, label, root, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func hashEntry(h hash.Hash, label, root, p string) error {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	rel, _ := filepath.Rel(root, p)
-	if rel == "." {
-		// The root's own metadata is not content (the fetch context is a
-		// fresh directory for every build).
-		return nil
-	}
-	st, _ := fi.Sys().(*syscall.Stat_t)
-	var uid, gid uint32
-	var mtime int64
-	if st != nil {
-		uid, gid = st.Uid, st.Gid
-		mtime = st.Mtim.Nano()
-	}
-	fmt.Fprintf(h, "%s\x00%s\x00%o\x00%d:%d\x00%d\x00%d\x00", label, rel, fi.Mode(), uid, gid, fi.Size(), mtime)
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		target, err := os.Readlink(p)
-		if err != nil {
-			return err
-		}
-		io.WriteString(h, target)
-	case fi.Mode().IsRegular():
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	io.WriteString(h, "\x00")
-	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
