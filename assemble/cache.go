@@ -27,8 +27,12 @@ type LayerCache struct {
 	Dir string
 }
 
-// cacheEntry is <Dir>/<key>/: fs/ (overlay layer dir), blob, meta.json.
+// cacheEntry is <Dir>/<key[:24]>/: f/ (overlay layer dir), blob,
+// meta.json. Names are short because overlayfs lowerdir options are
+// limited to a page on kernels before 6.8 (see layers.Mount); the full key
+// is in meta.json and must match.
 type cacheMeta struct {
+	Key    string `json:"key"`
 	Digest string `json:"digest"`
 	DiffID string `json:"diff_id"`
 	Size   int64  `json:"size"`
@@ -49,13 +53,13 @@ func (c *LayerCache) get(k string) (*Layer, bool) {
 	if c == nil || k == "" {
 		return nil, false
 	}
-	dir := filepath.Join(c.Dir, k)
+	dir := c.entry(k)
 	data, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
 		return nil, false
 	}
 	var m cacheMeta
-	if json.Unmarshal(data, &m) != nil {
+	if json.Unmarshal(data, &m) != nil || m.Key != k {
 		return nil, false
 	}
 	dg, err1 := v1.NewHash(m.Digest)
@@ -67,7 +71,7 @@ func (c *LayerCache) get(k string) (*Layer, bool) {
 	if err != nil || fi.Size() != m.Size {
 		return nil, false
 	}
-	return &Layer{Dir: filepath.Join(dir, "fs"), Blob: Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}}, true
+	return &Layer{Dir: filepath.Join(dir, "f"), Blob: Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}}, true
 }
 
 // put moves a freshly committed layer (its directory and blob, both on the
@@ -82,17 +86,17 @@ func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := os.Rename(l.Dir, filepath.Join(tmp, "fs")); err != nil {
+	if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
 	if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
-	meta, _ := json.Marshal(cacheMeta{Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String(), Size: l.Blob.Size})
+	meta, _ := json.Marshal(cacheMeta{Key: k, Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String(), Size: l.Blob.Size})
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp, filepath.Join(c.Dir, k)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
+	if err := os.Rename(tmp, c.entry(k)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
 	got, ok := c.get(k)
@@ -102,6 +106,8 @@ func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 	got.FromBase = l.FromBase
 	return got, nil
 }
+
+func (c *LayerCache) entry(k string) string { return filepath.Join(c.Dir, k[:24]) }
 
 func isNotEmpty(err error) bool {
 	var le *os.LinkError
