@@ -112,7 +112,7 @@ func TestCLIKilledThenRerun(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	waitFor(t, "the sandboxed sleeps", func() bool { return len(sandboxtest.ProcessesIn(rootfs)) >= 2 })
-	ids := sandboxtest.List(t, state)
+	ids := runDirs(t, state)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestCLIKilledThenRerun(t *testing.T) {
 	if out, err := exec.Command(bin, "sandbox", "run", "--state-dir", state, "--rootfs", rootfs, "--", "true").CombinedOutput(); err != nil {
 		t.Fatalf("rerun: %v: %s", err, out)
 	}
-	if left := sandboxtest.List(t, state); len(left) != 0 {
+	if left := runDirs(t, state); len(left) != 0 {
 		t.Errorf("state after the rerun = %q, want empty", left)
 	}
 	for _, id := range ids {

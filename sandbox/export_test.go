@@ -7,9 +7,9 @@ func OnRunForTest(l *Libcontainer, f func(id string)) { l.onRun = f }
 
 // RuncSpecForTest returns the OCI spec Run uses for args in rootfs, with the
 // process filled in, so that a benchmark can run the same container with the
-// runc CLI. The hosts and resolv.conf files are written into dir.
+// runc CLI. The hosts and resolv.conf files are kept under dir.
 func RuncSpecForTest(rootfs, dir string, args []string) (*specs.Spec, error) {
-	hosts, resolv, err := writeEtcFiles(dir)
+	hosts, resolv, err := ensureEtcFiles(dir)
 	if err != nil {
 		return nil, err
 	}

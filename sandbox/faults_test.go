@@ -112,13 +112,13 @@ func TestKilledRunIsSwept(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	waitFor(t, "the sandboxed sleep to start", func() bool { return len(sandboxtest.ProcessesIn(rootfs)) >= 2 })
-	ids := sandboxtest.List(t, state)
+	ids := runDirs(t, state)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
 	waitFor(t, "the container to die with its parent", func() bool { return len(sandboxtest.ProcessesIn(rootfs)) == 0 })
-	if len(ids) != 1 || len(sandboxtest.List(t, state)) != 1 {
+	if len(ids) != 1 || len(runDirs(t, state)) != 1 {
 		t.Fatalf("state before sweep = %q, want one run directory", ids)
 	}
 	if got := sandboxtest.List(t, rootfs); !strings.Contains(strings.Join(got, " "), "etc") {
@@ -130,7 +130,7 @@ func TestKilledRunIsSwept(t *testing.T) {
 		}
 	}
 	newRunner2()
-	if left := sandboxtest.List(t, state); len(left) != 0 {
+	if left := runDirs(t, state); len(left) != 0 {
 		t.Errorf("state after sweep = %q, want empty", left)
 	}
 	if cg := runCgroups(ids[0]); len(cg) != 0 {

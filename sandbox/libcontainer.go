@@ -127,10 +127,9 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 	return start(ctx, c, p)
 }
 
-// create writes the run's files and creates (but does not start) its
-// container.
+// create creates (but does not start) the run's container.
 func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, error) {
-	hosts, resolv, err := writeEtcFiles(rd.Path)
+	hosts, resolv, err := ensureEtcFiles(l.stateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +144,8 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	if err != nil {
 		return nil, fmt.Errorf("convert sandbox spec: %w", err)
 	}
-	c, err := libcontainer.Create(filepath.Join(rd.Path, runcDir), rd.ID, cfg)
+	// libcontainer keeps its state in <run dir>/<id>.
+	c, err := libcontainer.Create(rd.Path, rd.ID, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create container in %s: %w", rd.Path, err)
 	}

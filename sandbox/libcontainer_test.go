@@ -41,8 +41,8 @@ func newRunner(t testing.TB) *sandbox.Libcontainer {
 	var ids []string
 	sandbox.OnRunForTest(r, func(id string) { mu.Lock(); ids = append(ids, id); mu.Unlock() })
 	t.Cleanup(func() {
-		if left := sandboxtest.List(t, dir); len(left) != 0 {
-			t.Errorf("state left in %s: %q", dir, left)
+		if left := runDirs(t, dir); len(left) != 0 {
+			t.Errorf("run state left in %s: %q", dir, left)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -60,6 +60,18 @@ func requireRoot(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("the libcontainer sandbox needs root")
 	}
+}
+
+// runDirs lists the run directories in a state directory (its shared etc/
+// directory is not one).
+func runDirs(t testing.TB, stateDir string) []string {
+	var out []string
+	for _, name := range sandboxtest.List(t, stateDir) {
+		if strings.HasPrefix(name, "sbx-") || strings.HasPrefix(name, ".new-") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // runCgroups lists the cgroups of run id in every hierarchy.

@@ -16,18 +16,15 @@ import (
 
 // A run's state lives in <state root>/<id>/:
 //
-//	lock         flock-ed for the whole run; a free lock means the run is dead
-//	stubs.json   mount stubs to remove from the rootfs (mountStubs)
-//	hosts        bind-mounted on /etc/hosts
-//	resolv.conf  bind-mounted on /etc/resolv.conf
-//	runc/<id>/   libcontainer's state
+//	lock   flock-ed for the whole run (a free lock means the run is dead);
+//	       holds the mount stubs to remove from the rootfs (mountStubs)
+//	<id>/  libcontainer's state
 //
 // A run directory is prepared under a ".new-" name and renamed once locked,
-// so a concurrent sweep never takes a starting run for a dead one.
+// so a concurrent sweep never takes a starting run for a dead one. The
+// hosts and resolv.conf files all runs share are in <state root>/etc/.
 const (
 	lockFile   = "lock"
-	stubsFile  = "stubs.json"
-	runcDir    = "runc"
 	newPrefix  = ".new-"
 	cgroupRoot = "/stevedore"
 	// newGrace is how old a ".new-" directory must be before a sweep takes
@@ -80,21 +77,21 @@ func (r *runDir) close(remove bool) error {
 	return nil
 }
 
+// saveStubs records st in the run's lock file, for a sweep to finish.
 func (r *runDir) saveStubs(st mountStubs) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	p := filepath.Join(r.Path, stubsFile)
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+	if _, err := r.lock.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("write %s: %w", r.lock.Name(), err)
 	}
 	return nil
 }
 
 func loadStubs(dir string) (mountStubs, bool) {
 	var st mountStubs
-	b, err := os.ReadFile(filepath.Join(dir, stubsFile))
+	b, err := os.ReadFile(filepath.Join(dir, lockFile))
 	if err != nil || json.Unmarshal(b, &st) != nil || st.Rootfs == "" {
 		return mountStubs{}, false
 	}
