@@ -17,6 +17,8 @@ echo "== nofile"; ulimit -n; ulimit -Hn
 echo "== id"; id
 echo "== status"; grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):' /proc/self/status
 echo "== speculation"; grep -E '^Speculation' /proc/self/status
+echo "== signals"; grep -E '^Sig(Blk|Ign)' /proc/self/status
+echo "== ulimits"; ulimit -a
 echo "== dev"; ls -A /dev
 echo "== mounts"; cut -d' ' -f2,3,4 /proc/self/mounts
 echo "== netdev"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
@@ -47,6 +49,11 @@ func ParseProbe(out string) Probe {
 	}
 	return p
 }
+
+// HostSections are the probe sections that depend on the host (CPU
+// vulnerabilities, inherited limits and signal dispositions): compared with
+// BuildKit on the same host by the parity test, not with fixed values.
+var HostSections = []string{"speculation", "signals", "ulimits", "resolv.conf", "cgroup"}
 
 // Normalize removes what legitimately differs between two runs of the probe
 // or between BuildKit and a conforming sandbox:

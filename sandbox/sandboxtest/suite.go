@@ -88,6 +88,11 @@ func testProbe(t *testing.T, f Factory) {
 	if raw := ParseProbe(out.Stdout)["cgroup"]; !CgroupsPrivate(raw) {
 		t.Errorf("/proc/self/cgroup = %q, want every path \"/\" (a private cgroup namespace)", raw)
 	}
+	for _, name := range HostSections {
+		if got[name] == "" {
+			t.Errorf("probe section %q is empty", name)
+		}
+	}
 	if !strings.HasPrefix(got["resolv.conf"], "nameserver ") && !strings.Contains(got["resolv.conf"], "\nnameserver ") {
 		t.Errorf("resolv.conf has no nameserver: %q", got["resolv.conf"])
 	}
