@@ -39,6 +39,11 @@ func prepare(spec Spec) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, kv := range spec.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsRune(kv, 0) {
+			return nil, fmt.Errorf("run sandbox: environment entry %q: want KEY=VALUE", kv)
+		}
+	}
 	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd}
 	if p.cwd == "" {
 		p.cwd = "/"

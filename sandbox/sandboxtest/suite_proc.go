@@ -84,6 +84,8 @@ func testBadInput(t *testing.T, f Factory) {
 		{"absolute command not in rootfs", sandbox.Spec{Rootfs: rootfs, Args: []string{"/usr/bin/gcc"}}, []string{"/usr/bin/gcc"}, sandbox.ErrCommandNotFound},
 		{"user not in passwd", sandbox.Spec{Rootfs: rootfs, User: "nobody42", Args: []string{"/bin/true"}}, []string{"nobody42", "passwd"}, nil},
 		{"no command", sandbox.Spec{Rootfs: rootfs}, []string{"no command"}, nil},
+		{"bad environment entry", sandbox.Spec{Rootfs: rootfs, Env: []string{"NOEQUALS"}, Args: []string{"/bin/true"}}, []string{"NOEQUALS", "KEY=VALUE"}, nil},
+		{"relative working directory", sandbox.Spec{Rootfs: rootfs, Cwd: "work", Args: []string{"/bin/true"}}, []string{`"work"`, "absolute"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := List(t, rootfs)
