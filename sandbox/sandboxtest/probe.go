@@ -147,11 +147,8 @@ func Expected() Probe {
 		"stdio": "pipe:\npipe:\npipe:\n",
 		"fds":   "0\n1\n2\n",
 		"mounts": "/ ROOT\n/proc proc rw\n/dev tmpfs rw\n/dev/pts devpts rw\n/dev/shm tmpfs rw\n/dev/mqueue mqueue rw\n" +
-			"/sys sysfs ro\n/etc/resolv.conf BIND ro\n/etc/hosts BIND ro\n/sys/fs/cgroup tmpfs rw\n" +
-			hostCgroupV1Mounts() +
-			"/proc/bus proc ro\n/proc/fs proc ro\n/proc/irq proc ro\n/proc/sys proc ro\n" +
-			"/proc/acpi tmpfs ro\n/proc/interrupts tmpfs rw\n/proc/keys tmpfs rw\n/proc/timer_list tmpfs rw\n" +
-			"/sys/firmware tmpfs ro\n",
+			"/sys sysfs ro\n/etc/resolv.conf BIND ro\n/etc/hosts BIND ro\n" +
+			hostCgroupMounts() + protectedMounts(),
 	}
 }
 
@@ -181,23 +178,28 @@ func protectedMounts() string {
 	return b.String()
 }
 
-// hostCgroupV1Mounts lists the host's cgroup v1 hierarchies under
-// /sys/fs/cgroup as runc mounts them read-only into the container.
-func hostCgroupV1Mounts() string {
+// hostCgroupMounts lists what runc mounts on /sys/fs/cgroup for this host:
+// on a cgroup v2 host the unified hierarchy, read-only; on a v1 (or hybrid)
+// host a tmpfs with each v1 hierarchy read-only below it.
+func hostCgroupMounts() string {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return ""
 	}
-	var out strings.Builder
+	var v1 strings.Builder
 	for _, line := range strings.Split(string(b), "\n") {
 		_, post, ok := strings.Cut(line, " - ")
 		f := strings.Fields(line)
-		if !ok || len(f) < 5 || !strings.HasPrefix(f[4], "/sys/fs/cgroup/") {
+		if !ok || len(f) < 5 {
 			continue
 		}
-		if strings.Fields(post)[0] == "cgroup" {
-			out.WriteString(f[4] + " cgroup ro\n")
+		fstype := strings.Fields(post)[0]
+		switch {
+		case f[4] == "/sys/fs/cgroup" && fstype == "cgroup2":
+			return "/sys/fs/cgroup cgroup2 ro\n"
+		case strings.HasPrefix(f[4], "/sys/fs/cgroup/") && fstype == "cgroup":
+			v1.WriteString(f[4] + " cgroup ro\n")
 		}
 	}
-	return out.String()
+	return "/sys/fs/cgroup tmpfs rw\n" + v1.String()
 }
