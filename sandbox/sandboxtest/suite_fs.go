@@ -3,6 +3,8 @@ package sandboxtest
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,6 +54,21 @@ func testMountStubs(t *testing.T, f Factory) {
 	}
 	if fi, err := os.Stat(filepath.Join(rootfs, "etc")); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("/etc after a RUN: %v, %v; want the image's 0700 directory", fi.Mode(), err)
+	}
+	// A dangling /etc/hosts symlink: the stub is made where it points, inside
+	// the rootfs, and removed again with the directory made for it.
+	if err := os.Symlink("/elsewhere/hosts", filepath.Join(rootfs, "etc/hosts")); err != nil {
+		t.Fatal(err)
+	}
+	out := RunScript(t, r, rootfs, "cat /etc/hosts")
+	if !strings.HasPrefix(out.Stdout, "127.0.0.1\tlocalhost buildkitsandbox\n") {
+		t.Errorf("/etc/hosts through a symlink = %q, want BuildKit's", out.Stdout)
+	}
+	if got := List(t, rootfs); slices.Contains(got, "elsewhere") {
+		t.Errorf("rootfs after a RUN with a dangling /etc/hosts symlink = %q, want the stub and its directory gone", got)
+	}
+	if l, err := os.Readlink(filepath.Join(rootfs, "etc/hosts")); err != nil || l != "/elsewhere/hosts" {
+		t.Errorf("image's /etc/hosts symlink after a RUN = %q, %v; want it untouched", l, err)
 	}
 }
 
