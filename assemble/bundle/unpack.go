@@ -1,0 +1,125 @@
+package bundle
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Report says what Unpack did.
+type Report struct {
+	// Manifest is the bundle's verified manifest.
+	Manifest *Manifest
+	// Sources and Images count what was written; the Skipped counts are
+	// what the tree already had, identical.
+	Sources, Images               int
+	SkippedSources, SkippedImages int
+}
+
+// Unpack verifies the whole bundle (Verify), checks that nothing in tree
+// conflicts with it (a fetch/ file or out/<target> that exists with other
+// content), and only then puts the sources into fetch/ and the images into
+// out/, each file and each image atomically. Nothing is written when any
+// check fails.
+func Unpack(file, tree string) (Report, error) {
+	m, err := Verify(file)
+	if err != nil {
+		return Report{}, err
+	}
+	u := &unpacker{tree: tree, m: m, skip: map[string]bool{}, tmp: map[string]string{}, rep: Report{Manifest: m}}
+	if err := u.plan(); err != nil {
+		return Report{}, fmt.Errorf("unbundle %s into %s: %w", file, tree, err)
+	}
+	if err := u.extract(file); err != nil {
+		u.cleanup()
+		return Report{}, fmt.Errorf("unbundle %s into %s: %w", file, tree, err)
+	}
+	return u.rep, nil
+}
+
+type unpacker struct {
+	tree string
+	m    *Manifest
+	skip map[string]bool   // member paths and image names already in place
+	tmp  map[string]string // image -> its temp directory
+	rep  Report
+}
+
+// plan marks what is already in place and refuses conflicts.
+func (u *unpacker) plan() error {
+	for _, im := range u.m.Images {
+		same, err := u.sameImage(im)
+		if err != nil {
+			return err
+		}
+		u.skip[im] = same
+	}
+	for _, mb := range u.m.Members {
+		if !strings.HasPrefix(mb.Path, "fetch/") {
+			continue
+		}
+		have, err := hashMember(u.tree, mb.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if have.SHA256 != mb.SHA256 {
+			return fmt.Errorf("%s exists with other content (sha256:%s); remove it first", mb.Path, have.SHA256)
+		}
+		u.skip[mb.Path] = true
+	}
+	return nil
+}
+
+// sameImage reports whether out/<image> already holds the bundle's image
+// (same index.json); an existing different one is a conflict.
+func (u *unpacker) sameImage(image string) (bool, error) {
+	rel := "out/" + image + "/index.json"
+	have, err := hashMember(u.tree, rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(filepath.Join(u.tree, "out", image)); serr == nil {
+			return false, fmt.Errorf("out/%s exists without index.json; remove it first", image)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, mb := range u.m.Members {
+		if mb.Path == rel {
+			if mb.SHA256 != have.SHA256 {
+				return false, fmt.Errorf("out/%s exists and holds another image; remove it (or rebuild) first", image)
+			}
+			return true, nil
+		}
+	}
+	return false, fmt.Errorf("image %s has no index.json in the bundle", image)
+}
+
+// extract reads the bundle again and writes every member not skipped.
+func (u *unpacker) extract(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	if _, err := readManifest(tr); err != nil {
+		return err
+	}
+	for _, mb := range u.m.Members {
+		if _, err := tr.Next(); err != nil {
+			return fmt.Errorf("member %s: %w", mb.Path, err)
+		}
+		if err := u.write(tr, mb); err != nil {
+			return err
+		}
+	}
+	return u.finishImages()
+}

@@ -1,0 +1,82 @@
+package bundle
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Verify reads the whole bundle and checks it against its manifest: every
+// member present, in order, once, with the listed size and SHA-256, and
+// nothing else. The error names the first bad member. It writes nothing.
+func Verify(file string) (*Manifest, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("verify bundle: %w", err)
+	}
+	defer f.Close()
+	m, err := verifyStream(f)
+	if err != nil {
+		return nil, fmt.Errorf("verify bundle %s: %w", file, err)
+	}
+	return m, nil
+}
+
+func verifyStream(r io.Reader) (*Manifest, error) {
+	tr := tar.NewReader(r)
+	m, err := readManifest(tr)
+	if err != nil {
+		return nil, err
+	}
+	for i, want := range m.Members {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil, fmt.Errorf("member %s is missing (the bundle ends after %d of %d members)", want.Path, i, len(m.Members))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("member %s: read: %w", want.Path, err)
+		}
+		if hdr.Name != want.Path || hdr.Typeflag != tar.TypeReg {
+			return nil, fmt.Errorf("member %s: found %q (type %c) in its place", want.Path, hdr.Name, hdr.Typeflag)
+		}
+		if err := checkContent(tr, want); err != nil {
+			return nil, err
+		}
+	}
+	if hdr, err := tr.Next(); err != io.EOF {
+		if err != nil {
+			return nil, fmt.Errorf("after the last member: %w", err)
+		}
+		return nil, fmt.Errorf("member %s is not in the manifest", hdr.Name)
+	}
+	return m, nil
+}
+
+// readManifest reads and checks the first member.
+func readManifest(tr *tar.Reader) (*Manifest, error) {
+	hdr, err := tr.Next()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w (not a stevedore bundle?)", ManifestName, err)
+	}
+	if hdr.Name != ManifestName || hdr.Size > maxManifest {
+		return nil, fmt.Errorf("first member is %q, want %s (not a stevedore bundle?)", hdr.Name, ManifestName)
+	}
+	b, err := io.ReadAll(tr)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	return parseManifest(b)
+}
+
+// checkContent hashes a member's data and compares it with the manifest.
+func checkContent(r io.Reader, want Member) error {
+	sum, n, err := hashCopy(io.Discard, r)
+	if err != nil {
+		return fmt.Errorf("member %s: read: %w", want.Path, err)
+	}
+	if n != want.Size || sum != want.SHA256 {
+		return fmt.Errorf("member %s is corrupt: %d bytes hashing to sha256:%s, the manifest says %d bytes, sha256:%s", want.Path, n, sum, want.Size, want.SHA256)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stevedore-build/stevedore/assemble/bundle"
+	"github.com/stevedore-build/stevedore/recipes"
+	"github.com/stevedore-build/stevedore/recipes/plan"
+	"github.com/stevedore-build/stevedore/recipes/sources"
+)
+
+func init() {
+	register(newBundleCmd)
+	register(newUnbundleCmd)
+}
+
+// bundleOptions are the flags of `stevedore bundle`.
+type bundleOptions struct {
+	Output   string
+	Platform string
+}
+
+func newBundleCmd(g *globalOptions) *cobra.Command {
+	o := &bundleOptions{}
+	cmd := &cobra.Command{
+		Use:   "bundle -o FILE TARGET...",
+		Short: "Pack the fetched sources and dependency images an offline build of TARGETs needs",
+		Long: `bundle writes one tar file with everything building TARGET... needs that is
+not in the recipes: the fetched sources (fetch/<stage>/<origin>/<file>) of
+the targets and all their dependencies, and the built images (out/<dep>/)
+of their dependencies, with a manifest of every member's SHA-256 first.
+Sources must match the hashes package.toml pins (run stevedore fetch
+first); dependencies must be built. Carry the file and the recipes across
+the air gap and run stevedore unbundle there.`,
+		Example: `  stevedore --tree ~/stagex fetch core-gcc && stevedore --tree ~/stagex build core-gcc
+  stevedore --tree ~/stagex bundle -o /media/usb/core-gcc.bundle core-gcc`,
+		Args: argsRange(1, -1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Output == "" {
+				return usageErrorf("bundle: -o FILE is required")
+			}
+			spec, err := bundleSpec(g.Tree, o.Platform, args)
+			if err != nil {
+				return err
+			}
+			m, err := bundle.Create(g.Tree, spec, o.Output)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d sources, %d images, %d files\n", o.Output, len(spec.Sources), len(m.Images), len(m.Members))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "bundle file to write")
+	cmd.Flags().StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
+	return cmd
+}
+
+// bundleSpec lists the sources of targets and their dependencies, and the
+// dependencies (not the targets themselves) as images.
+func bundleSpec(root, platform string, args []string) (bundle.Spec, error) {
+	tree, selected, ordered, err := planTargets(root, platform, args)
+	if err != nil {
+		return bundle.Spec{}, err
+	}
+	spec := bundle.Spec{}
+	chosen := map[string]bool{}
+	for _, t := range selected {
+		chosen[t.Name] = true
+		spec.Targets = append(spec.Targets, t.Name)
+	}
+	for _, t := range ordered {
+		if !chosen[t.Name] {
+			spec.Images = append(spec.Images, t.Name)
+		}
+	}
+	for _, it := range sources.Items(tree, ordered) {
+		rel, err := filepath.Rel(tree.Root, it.Path())
+		if err != nil {
+			return bundle.Spec{}, err
+		}
+		spec.Sources = append(spec.Sources, bundle.Source{Path: filepath.ToSlash(rel), SHA256: it.SHA256})
+	}
+	return spec, nil
+}
+
+func planTargets(root, platform string, args []string) (*recipes.Tree, []*recipes.Target, []*recipes.Target, error) {
+	tree, err := recipes.Load(root, recipes.Options{Platform: platform})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	selected, err := plan.Select(tree, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ordered, err := plan.Order(tree, selected)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return tree, selected, ordered, nil
+}
+
+func newUnbundleCmd(g *globalOptions) *cobra.Command {
+	var platform string
+	cmd := &cobra.Command{
+		Use:   "unbundle FILE",
+		Short: "Verify a bundle, then put its sources into fetch/ and its images into out/",
+		Long: `unbundle reads the whole bundle first and checks every member against its
+manifest (size, SHA-256, nothing missing or extra, paths only under fetch/
+and out/) and the tree for conflicts (a file or image that exists with other
+content). If anything does not match, it stops, naming the member, and
+writes nothing. Then it puts the sources into fetch/ and the images into
+out/ (each atomically) and links the sources into the package directories,
+as stevedore fetch does, so that stevedore build works with no network.`,
+		Example: `  stevedore --tree ~/stagex unbundle /media/usb/core-gcc.bundle
+  stevedore --tree ~/stagex build core-gcc`,
+		Args: argsRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := bundle.Unpack(args[0], g.Tree)
+			if err != nil {
+				return err
+			}
+			tree, _, ordered, err := planTargets(g.Tree, platform, rep.Manifest.Targets)
+			if err != nil {
+				return fmt.Errorf("unbundle: link sources: %w", err)
+			}
+			if err := sources.Link(tree, ordered); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "verified %d files; wrote %d sources (%d already present), %d images (%d already present)\n",
+				len(rep.Manifest.Members), rep.Sources, rep.SkippedSources, rep.Images, rep.SkippedImages)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
+	return cmd
+}
