@@ -203,3 +203,16 @@ func TestOCIDirRefusesOtherDirs(t *testing.T) {
 		}
 	}
 }
+
+func TestWithTag(t *testing.T) {
+	for _, tc := range []struct{ ref, tag, want string }{
+		{"127.0.0.1:5000/stagex/core-box", "1.2", "127.0.0.1:5000/stagex/core-box:1.2"},
+		{"127.0.0.1:5000/stagex/core-box:v", "1.2", "127.0.0.1:5000/stagex/core-box:v"},
+		{"127.0.0.1:5000/stagex/core-box@sha256:" + strings.Repeat("a", 64), "1.2", "127.0.0.1:5000/stagex/core-box@sha256:" + strings.Repeat("a", 64)},
+		{"localhost/core-box", "", "localhost/core-box"},
+	} {
+		if got := withTag(tc.ref, tc.tag); got != tc.want {
+			t.Errorf("withTag(%q, %q) = %q, want %q", tc.ref, tc.tag, got, tc.want)
+		}
+	}
+}

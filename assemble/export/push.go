@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -30,7 +31,8 @@ type Pushed struct {
 	Manifest v1.Hash
 }
 
-// Push sends the image to ref as it is in out/: the image index (every
+// Push sends the image to ref (HOST/REPO, tagged with the target's own tag,
+// or HOST/REPO:TAG or HOST/REPO@DIGEST) as it is in out/: the image index (every
 // platform's manifest, config and layers) or, for a flat layout, the
 // manifest. Manifests and indexes are sent byte for byte, so their
 // digests in the registry are those of out/; every blob is verified as it
@@ -40,7 +42,7 @@ func (s *Source) Push(ctx context.Context, ref string, o PushOptions) (Pushed, e
 	if o.Insecure {
 		nopts = append(nopts, name.Insecure)
 	}
-	r, err := name.ParseReference(ref, nopts...)
+	r, err := name.ParseReference(withTag(ref, s.Tag), nopts...)
 	if err != nil {
 		return Pushed{}, fmt.Errorf("push %s: reference %q: %w", s.Target, ref, err)
 	}
@@ -73,4 +75,13 @@ func (s *Source) pushImage(r name.Reference, ropts []remote.Option) error {
 		return err
 	}
 	return remote.Write(r, img, ropts...)
+}
+
+// withTag adds :tag to a reference that has neither a tag nor a digest.
+func withTag(ref, tag string) string {
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	if tag == "" || strings.ContainsAny(last, ":@") {
+		return ref
+	}
+	return ref + ":" + tag
 }

@@ -22,7 +22,7 @@ func newPushCmd(g *globalOptions) *cobra.Command {
 		Use:   "push [--insecure] TARGET REF",
 		Short: "Push a built target to a registry, keeping its digests",
 		Long: `push sends out/<TARGET> to the registry reference REF (HOST[:PORT]/REPO[:TAG]
-or @DIGEST) as it is: the image index with every platform's manifest,
+or @DIGEST; without either, the tag of out/<TARGET>) as it is: the image index with every platform's manifest,
 config and layers, byte for byte, so the registry holds the same manifest
 digest as digests/<stage>.txt. Every blob is re-hashed as it is read. It
 prints the digest REF now points to (the image index) and the image
@@ -34,7 +34,7 @@ writes ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json).
 --insecure allows plain HTTP and unverified TLS (registries on 127.0.0.1
 and localhost use HTTP anyway).`,
 		Example: `  stevedore --tree ~/stagex push core-busybox registry.example.internal/stagex/core-busybox:latest
-  stevedore --tree ~/stagex push --insecure core-busybox 10.0.0.5:5000/stagex/core-busybox:latest`,
+  stevedore --tree ~/stagex push --insecure core-busybox 10.0.0.5:5000/stagex/core-busybox   # tag: the target's own`,
 		Args: argsRange(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkTargetArgs(args[:1]); err != nil {
