@@ -1,8 +1,12 @@
 package exchange
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // TestContainerdLoad imports core-box into a private containerd and finds
@@ -38,4 +42,34 @@ func hasRow(table, name, digest string) bool {
 		}
 	}
 	return false
+}
+
+// TestContainerdLoadCorrupt: a layer of out/ that does not match its
+// digest stops the import, naming the blob, and creates no image.
+func TestContainerdLoadCorrupt(t *testing.T) {
+	slow(t, "containerd", "ctr")
+	bin, orig := built(t)
+	tree := filepath.Join(t.TempDir(), "tree")
+	must(t, "", "cp", "-a", orig, tree)
+	var m v1.Manifest
+	readBlobJSON(t, tree, manifestDigest(t, tree, "core-box"), &m)
+	layer := m.Layers[0].Digest
+	p := filepath.Join(tree, "out", "core-box", "blobs", "sha256", layer.Hex)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	os.Chmod(p, 0o644)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := startContainerd(t)
+	_, err = run(tree, bin, "--tree", tree, "load", "--containerd", sock, "--namespace", "x", "core-box")
+	if err == nil || !strings.Contains(err.Error(), layer.String()) {
+		t.Fatalf("load of a corrupt layout: %v, want an error naming %s", err, layer)
+	}
+	if ls := must(t, "", "ctr", "--address", sock, "-n", "x", "images", "ls", "-q"); strings.TrimSpace(ls) != "" {
+		t.Errorf("images created anyway: %q", ls)
+	}
 }

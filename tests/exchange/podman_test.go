@@ -119,7 +119,7 @@ func checkDockerManifest(t *testing.T, raw []byte, tree, manifest string) {
 	}
 }
 
-// readBlobJSON parses blob digest of out/core-box into v.
+// readBlobJSON parses blob digest of tree's out/core-box into v.
 func readBlobJSON(t *testing.T, tree, digest string, v any) {
 	t.Helper()
 	h, err := v1.NewHash(digest)

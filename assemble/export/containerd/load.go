@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/platforms"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -38,15 +40,15 @@ func Load(ctx context.Context, src *export.Source, o Options) ([]Loaded, error) 
 	if ns == "" {
 		ns = "default"
 	}
+	if fi, err := os.Stat(o.Address); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return nil, fmt.Errorf("load %s: no containerd socket at %s; is containerd running? (its default is /run/containerd/containerd.sock)", src.Target, o.Address)
+	}
 	c, err := client.New(o.Address, client.WithDefaultNamespace(ns))
 	if err != nil {
 		return nil, fmt.Errorf("load %s: connect to containerd at %s: %w (is containerd running?)", src.Target, o.Address, err)
 	}
 	defer c.Close()
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(src.WriteOCITar(pw)) }()
-	imgs, err := c.Import(ctx, pr, client.WithAllPlatforms(true), client.WithImportPlatform(platforms.All))
-	pr.CloseWithError(err)
+	imgs, err := importStream(ctx, c, src)
 	if err != nil {
 		return nil, fmt.Errorf("load %s into containerd at %s (namespace %s): %w", src.Target, o.Address, ns, err)
 	}
@@ -59,4 +61,22 @@ func Load(ctx context.Context, src *export.Source, o Options) ([]Loaded, error) 
 		out = append(out, Loaded{Name: im.Name, Digest: h})
 	}
 	return out, nil
+}
+
+// importStream pipes src's OCI tar into containerd's Import and waits for
+// the writer, so that src is not closed under it.
+func importStream(ctx context.Context, c *client.Client, src *export.Source) ([]images.Image, error) {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := src.WriteOCITar(pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	imgs, err := c.Import(ctx, pr, client.WithAllPlatforms(true), client.WithImportPlatform(platforms.All))
+	pr.CloseWithError(fmt.Errorf("containerd stopped reading"))
+	if werr := <-done; werr != nil && err == nil {
+		err = werr
+	}
+	return imgs, err
 }
