@@ -119,16 +119,18 @@ as stevedore fetch does, so that stevedore build works with no network.`,
   stevedore --tree ~/stagex build core-gcc`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The recipes are loaded first: without them the sources
+			// cannot be linked, so nothing is unpacked.
+			tree, err := recipes.Load(g.Tree, recipes.Options{Platform: platform})
+			if err != nil {
+				return fmt.Errorf("unbundle: the tree's recipes: %w", err)
+			}
 			rep, err := bundle.Unpack(args[0], g.Tree)
 			if err != nil {
 				return err
 			}
-			tree, _, ordered, err := planTargets(g.Tree, platform, rep.Manifest.Targets)
-			if err != nil {
+			if err := linkSources(tree, rep.Manifest.Targets); err != nil {
 				return fmt.Errorf("unbundle: link sources: %w", err)
-			}
-			if err := sources.Link(tree, ordered); err != nil {
-				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "verified %d files; wrote %d sources (%d already present), %d images (%d already present)\n",
 				len(rep.Manifest.Members), rep.Sources, rep.SkippedSources, rep.Images, rep.SkippedImages)
@@ -137,4 +139,18 @@ as stevedore fetch does, so that stevedore build works with no network.`,
 	}
 	cmd.Flags().StringVar(&platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	return cmd
+}
+
+// linkSources links the fetched sources of targets and their dependencies
+// into the package directories, as stevedore fetch does.
+func linkSources(tree *recipes.Tree, targets []string) error {
+	selected, err := plan.Select(tree, targets)
+	if err != nil {
+		return err
+	}
+	ordered, err := plan.Order(tree, selected)
+	if err != nil {
+		return err
+	}
+	return sources.Link(tree, ordered)
 }

@@ -31,7 +31,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"load", "core-box"}, 2, "--containerd SOCKET is required"},
 		{[]string{"bundle", "core-box"}, 2, "-o FILE is required"},
 		{[]string{"unbundle"}, 2, "want 1 argument"},
-		{[]string{"unbundle", "/nonexistent/x.bundle"}, 1, "no such file"},
+		{[]string{"unbundle", "/nonexistent/x.bundle"}, 1, "no packages/ directory"}, // recipes are checked first
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			cmd := exec.Command(bin, append([]string{"--tree", tree}, tc.args...)...)
