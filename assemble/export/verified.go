@@ -22,7 +22,7 @@ var (
 	_ partial.CompressedLayer     = (*blobLayer)(nil)
 )
 
-// index is a verified image index (or index.json when raw is not a blob).
+// index is a verified image index blob and its children.
 type index struct {
 	src  *transport.Image
 	desc v1.Descriptor
