@@ -31,7 +31,51 @@ func sweep(root string) error {
 			errs = append(errs, err)
 		}
 	}
+	if err := sweepOrphanCgroups(time.Now().Add(-newGrace)); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// sweepOrphanCgroups removes run cgroups whose state directory is gone
+// (deleted with a temporary directory, or by hand) once they are empty and
+// older than before: a live run's cgroup always holds its init process.
+func sweepOrphanCgroups(before time.Time) error {
+	v1, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupRoot + "/sbx-*")
+	v2, _ := filepath.Glob("/sys/fs/cgroup" + cgroupRoot + "/sbx-*")
+	seen := map[string]bool{}
+	var errs []error
+	for _, dir := range append(v1, v2...) {
+		id := filepath.Base(dir)
+		if !seen[id] {
+			seen[id] = true
+			errs = append(errs, sweepOrphanCgroup(id, before))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sweepOrphanCgroup removes run id's cgroups if every one of them is empty
+// and older than before.
+func sweepOrphanCgroup(id string, before time.Time) error {
+	v1, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupRoot + "/" + id)
+	v2, _ := filepath.Glob("/sys/fs/cgroup" + cgroupRoot + "/" + id)
+	dirs := append(v1, v2...)
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.ModTime().After(before) || !cgroupEmpty(dir) {
+			return nil
+		}
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	return destroyCgroup(id)
+}
+
+func cgroupEmpty(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	return err == nil && len(strings.TrimSpace(string(b))) == 0
 }
 
 func sweepOne(root, name string) error {
