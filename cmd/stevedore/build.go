@@ -20,6 +20,7 @@ type buildOptions struct {
 	WorkDir  string
 	StateDir string
 	NoCache  bool
+	Bundle   string
 }
 
 func init() { register(newBuildCmd) }
@@ -37,6 +38,7 @@ Every RUN runs in an embedded sandbox without network. Each step and its
 output is printed prefixed with the target's name (--progress=plain) and kept
 in full in .stevedore/logs/<target>.log under the tree.`,
 		Example: `  stevedore build core-zlib
+  stevedore build --bundle /media/usb/core-zlib.bundle core-zlib   # air-gapped
   stevedore --tree examples build && stevedore --tree examples verify`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, g, o, args)
@@ -46,6 +48,7 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
+	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
 	return cmd
@@ -74,6 +77,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	// BuildKit's daemon runs with umask 022; files the build creates
 	// without explicit modes must not depend on the caller's umask.
 	syscall.Umask(0o022)
+	if o.Bundle != "" {
+		if err := unbundle(cmd, g, o.Bundle, o.Platform); err != nil {
+			return err
+		}
+	}
 	t, ordered, err := loadPlan(cmd.ErrOrStderr(), g, o.Platform, args)
 	if err != nil {
 		return err

@@ -119,22 +119,7 @@ as stevedore fetch does, so that stevedore build works with no network.`,
   stevedore --tree ~/stagex build core-gcc`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The recipes are loaded first: without them the sources
-			// cannot be linked, so nothing is unpacked.
-			tree, err := recipes.Load(g.Tree, recipes.Options{Platform: platform})
-			if err != nil {
-				return fmt.Errorf("unbundle: the tree's recipes: %w", err)
-			}
-			rep, err := bundle.Unpack(args[0], g.Tree)
-			if err != nil {
-				return err
-			}
-			if err := linkSources(tree, rep.Manifest.Targets); err != nil {
-				return fmt.Errorf("unbundle: link sources: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "verified %d files; wrote %d sources (%d already present), %d images (%d already present)\n",
-				len(rep.Manifest.Members), rep.Sources, rep.SkippedSources, rep.Images, rep.SkippedImages)
-			return nil
+			return unbundle(cmd, g, args[0], platform)
 		},
 	}
 	cmd.Flags().StringVar(&platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
@@ -153,4 +138,25 @@ func linkSources(tree *recipes.Tree, targets []string) error {
 		return err
 	}
 	return sources.Link(tree, ordered)
+}
+
+// unbundle verifies a bundle and unpacks it into the tree (see unbundle's
+// help); build --bundle runs it before building.
+func unbundle(cmd *cobra.Command, g *globalOptions, file, platform string) error {
+	// The recipes are loaded first: without them the sources cannot be
+	// linked, so nothing is unpacked.
+	tree, err := recipes.Load(g.Tree, recipes.Options{Platform: platform})
+	if err != nil {
+		return fmt.Errorf("unbundle: the tree's recipes: %w", err)
+	}
+	rep, err := bundle.Unpack(file, g.Tree)
+	if err != nil {
+		return err
+	}
+	if err := linkSources(tree, rep.Manifest.Targets); err != nil {
+		return fmt.Errorf("unbundle: link sources: %w", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "verified %d files; wrote %d sources (%d already present), %d images (%d already present)\n",
+		len(rep.Manifest.Members), rep.Sources, rep.SkippedSources, rep.Images, rep.SkippedImages)
+	return nil
 }
