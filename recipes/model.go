@@ -72,6 +72,11 @@ type Target struct {
 	Deps        []string          // targets this one uses (FROM/COPY --from=stagex/...), sorted
 	// DepPos is where each dependency is first used in the Containerfile.
 	DepPos map[string]containerfile.Pos
+	// ImageRefs are the images the target uses that are neither stages,
+	// stagex/<target> nor scratch (FROM alpine:3.20, COPY --from=repo@sha256:...),
+	// as written after ARG expansion, each once at its first use, sorted by
+	// name. They are valid references; resolving them is assemble's job.
+	ImageRefs []containerfile.Ref
 }
 
 // IsSubpackage reports whether the target is built from another package's

@@ -174,9 +174,7 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 				deps[dep] = r.Pos
 			}
 		}
-		for _, r := range needs.Images {
-			probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: not a stage of this file, not stagex/<target> and not scratch; image references are not supported yet (name the stage, or make the image a package of the tree)", r.How, r.Name)
-		}
+		tg.ImageRefs = imageRefs(needs.Images, probs)
 		tg.DepPos = deps
 		for d := range deps {
 			tg.Deps = append(tg.Deps, d)

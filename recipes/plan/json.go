@@ -18,6 +18,9 @@ type Entry struct {
 	Containerfile string            `json:"containerfile"`
 	FetchDir      string            `json:"fetch_dir"`
 	Sources       []SourceEntry     `json:"sources"`
+	// Images are the image references (FROM/COPY --from) the target uses
+	// besides stagex/<target>, as written after ARG expansion.
+	Images []string `json:"images"`
 }
 
 // SourceEntry is one source file of a target.
@@ -41,7 +44,10 @@ func Entries(ordered []*recipes.Target, platform string) []Entry {
 			Target: tg.Name, Stage: tg.Stage, Name: tg.Package, Origin: tg.Origin.Name,
 			Version: tg.Version, Platforms: plats, Deps: nonNil(tg.Deps), BuildArgs: tg.BuildArgs,
 			StageTarget: tg.StageTarget, Containerfile: tg.Origin.ContainerfilePath,
-			FetchDir: tg.FetchDir, Sources: []SourceEntry{},
+			FetchDir: tg.FetchDir, Sources: []SourceEntry{}, Images: []string{},
+		}
+		for _, r := range tg.ImageRefs {
+			e.Images = append(e.Images, r.Name)
 		}
 		for _, s := range tg.Origin.Sources {
 			e.Sources = append(e.Sources, SourceEntry{Key: s.Key, File: s.File, SHA256: s.Hash, Mirrors: s.Mirrors})
