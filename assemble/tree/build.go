@@ -35,6 +35,15 @@ type Options struct {
 	// CacheDir records what each target in out/ was built from, so that an
 	// unchanged target is not rebuilt; "" disables the cache.
 	CacheDir string
+	// Images resolves image references other than stagex/<target> (FROM
+	// alpine:3.20) to OCI layouts; nil refuses them.
+	Images ImageResolver
+}
+
+// ImageResolver turns an image reference into an OCI layout directory
+// holding the image for platform (see assemble/imagestore).
+type ImageResolver interface {
+	Resolve(ctx context.Context, ref string, platform ocispec.Platform) (string, error)
 }
 
 // StageXUlimits are the limits StageX passes to every build.
@@ -138,6 +147,18 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	images := map[string]string{}
 	for _, dep := range tg.Deps {
 		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
+	}
+	for _, r := range tg.ImageRefs {
+		if o.Images == nil {
+			cleanup()
+			return assemble.Target{}, none, fmt.Errorf("%s:%d: %s %s: image references need an image resolver", r.Pos.File, r.Pos.Line, r.How, r.Name)
+		}
+		dir, err := o.Images.Resolve(ctx, r.Name, ocispec.Platform{OS: p.OS, Architecture: p.Arch, Variant: p.Variant})
+		if err != nil {
+			cleanup()
+			return assemble.Target{}, none, fmt.Errorf("%s:%d: %s %s: %w", r.Pos.File, r.Pos.Line, r.How, r.Name, err)
+		}
+		images[r.Name] = dir
 	}
 	return assemble.Target{
 		Name:          tg.Name,
