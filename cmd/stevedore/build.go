@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/assemble/tree"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/sandbox"
@@ -21,6 +23,11 @@ type buildOptions struct {
 	StateDir string
 	NoCache  bool
 	Bundle   string
+	// Image references (FROM alpine:3.20): see assemble/imagestore.
+	Offline      bool
+	ImageSources []string
+	UpdateLock   bool
+	Insecure     []string
 }
 
 func init() { register(newBuildCmd) }
@@ -50,6 +57,10 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
+	f.BoolVar(&o.Offline, "offline", false, "resolve image references only from the pins in stevedore.lock, the image store and --image-source; never a registry")
+	f.StringArrayVar(&o.ImageSources, "image-source", nil, "look up image references here first, in order (DIR, oci:DIR, oci-archive:FILE, docker-archive:FILE; repeatable); registries come last")
+	f.BoolVar(&o.UpdateLock, "update-lock", false, "re-resolve tags pinned in stevedore.lock and rewrite their pins")
+	f.StringArrayVar(&o.Insecure, "insecure-registry", nil, "reach this registry HOST[:PORT] over plain HTTP (repeatable)")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
 	return cmd
 }
@@ -104,12 +115,40 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	} else {
 		b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
 	}
+	images, err := newImageResolver(t.Root, o)
+	if err != nil {
+		return err
+	}
+	defer images.Close()
 	return tree.Build(cmd.Context(), t, ordered, tree.Options{
+		Images:   images,
 		CacheDir: cacheDir,
 		LogDir:   filepath.Join(t.Root, ".stevedore", "logs"),
 		Builder:  b,
 		Platform: o.Platform,
 		Ulimits:  tree.StageXUlimits,
 		Progress: progress,
+	})
+}
+
+// newImageResolver wires the image sources: --image-source in order, then
+// registries (with credentials from the containers/Docker auth files)
+// unless --offline.
+func newImageResolver(root string, o *buildOptions) (*imagestore.Resolver, error) {
+	var srcs []imagestore.Source
+	for _, s := range o.ImageSources {
+		src, err := imagestore.ParseSource(s)
+		if err != nil {
+			return nil, usageErrorf("--image-source: %v", err)
+		}
+		srcs = append(srcs, src)
+	}
+	if !o.Offline {
+		srcs = append(srcs, &imagestore.Registry{Keychain: authn.DefaultKeychain})
+	}
+	return imagestore.New(imagestore.Options{
+		Sources: srcs, Offline: o.Offline, UpdateLock: o.UpdateLock, Insecure: o.Insecure,
+		StoreDir: filepath.Join(root, ".stevedore", "images"),
+		LockFile: filepath.Join(root, "stevedore.lock"),
 	})
 }
