@@ -215,4 +215,3 @@ func TestLockRoundTrip(t *testing.T) {
 		}
 	}
 }
-
