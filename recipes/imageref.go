@@ -6,8 +6,9 @@ import (
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
-// imageRefs keeps the first use of each valid image reference (refs are
-// sorted by name, then line) and reports the malformed ones at their line.
+// imageRefs keeps the first use of each valid image reference for each
+// platform (refs are sorted by name, then line) and reports the malformed
+// ones at their line.
 //
 // The syntax check is distribution/reference's, which accepts what
 // go-containerregistry's name.ParseReference accepts for the references a
@@ -18,11 +19,15 @@ func imageRefs(refs []containerfile.Ref, probs *problemList) []containerfile.Ref
 	var out []containerfile.Ref
 	seen := map[string]bool{}
 	for _, r := range refs {
-		if seen[r.Name] {
+		if seen[r.Name+" "+r.Platform] {
 			continue
 		}
-		seen[r.Name] = true
+		seen[r.Name+" "+r.Platform] = true
+		if seen[r.Name+" invalid"] {
+			continue
+		}
 		if _, err := reference.ParseNormalizedNamed(r.Name); err != nil {
+			seen[r.Name+" invalid"] = true
 			probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: not a stage of this file, not stagex/<target>, not scratch and not a valid image reference (%v); write [registry/]repository[:tag][@sha256:digest] in lowercase", r.How, r.Name, err)
 			continue
 		}

@@ -3,6 +3,7 @@ package recipes
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,6 +21,11 @@ func TestLoadImageRefs(t *testing.T) {
 			name:          "from and copy",
 			containerfile: "ARG TAG=3.20\nFROM alpine:${TAG} AS base\nFROM scratch\nCOPY --from=base /a /a\nCOPY --from=127.0.0.1:5000/x/y@sha256:" + goodHash + " /b /b\nCOPY --from=alpine:3.20 /c /c\n",
 			want:          []string{"127.0.0.1:5000/x/y@sha256:" + goodHash + "@5", "alpine:3.20@2"},
+		},
+		{
+			name:          "once per platform",
+			containerfile: "ARG P=linux/386\nFROM --platform=$P alpine:3.20 AS a\nFROM alpine:3.20\nCOPY --from=a / /\nCOPY --from=alpine:3.20 /x /x\n",
+			want:          []string{"alpine:3.20@2 linux/386", "alpine:3.20@3"},
 		},
 		{
 			name:          "stages and contexts are not images",
@@ -60,7 +66,7 @@ func TestLoadImageRefs(t *testing.T) {
 			}
 			var got []string
 			for _, r := range tree.Targets[0].ImageRefs {
-				got = append(got, fmt.Sprintf("%s@%d", r.Name, r.Pos.Line))
+				got = append(got, strings.TrimSpace(fmt.Sprintf("%s@%d %s", r.Name, r.Pos.Line, r.Platform)))
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("image refs (-want +got):\n%s", diff)

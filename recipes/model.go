@@ -74,8 +74,9 @@ type Target struct {
 	DepPos map[string]containerfile.Pos
 	// ImageRefs are the images the target uses that are neither stages,
 	// stagex/<target> nor scratch (FROM alpine:3.20, COPY --from=repo@sha256:...),
-	// as written after ARG expansion, each once at its first use, sorted by
-	// name. They are valid references; resolving them is assemble's job.
+	// as written after ARG expansion, each once per platform at its first
+	// use, sorted by name. They are valid references; resolving them is
+	// assemble's job.
 	ImageRefs []containerfile.Ref
 }
 

@@ -13,6 +13,9 @@ type Ref struct {
 	Name string // expanded reference, e.g. "stagex/core-busybox"
 	Pos  Pos
 	How  string // "FROM" or "COPY --from"
+	// Platform is the FROM --platform of the stage that uses the
+	// reference, expanded; "" means the target platform.
+	Platform string
 }
 
 // Needs is what building one target stage of a file requires.
@@ -98,10 +101,14 @@ func (f *File) stageRefs(st *Stage, globals map[string]string) []Ref {
 	if v, err := f.Expand(base, globals); err == nil && v != "" {
 		base = v
 	}
-	refs := []Ref{{Name: base, Pos: st.Pos, How: "FROM"}}
+	plat := st.Platform
+	if v, err := f.Expand(plat, globals); err == nil {
+		plat = v
+	}
+	refs := []Ref{{Name: base, Pos: st.Pos, How: "FROM", Platform: plat}}
 	for _, in := range st.Instructions {
 		if c, ok := in.(*Copy); ok && c.From != "" {
-			refs = append(refs, Ref{Name: c.From, Pos: c.Position(), How: "COPY --from"})
+			refs = append(refs, Ref{Name: c.From, Pos: c.Position(), How: "COPY --from", Platform: plat})
 		}
 	}
 	return refs

@@ -47,7 +47,9 @@ func Entries(ordered []*recipes.Target, platform string) []Entry {
 			FetchDir: tg.FetchDir, Sources: []SourceEntry{}, Images: []string{},
 		}
 		for _, r := range tg.ImageRefs {
-			e.Images = append(e.Images, r.Name)
+			if n := len(e.Images); n == 0 || e.Images[n-1] != r.Name {
+				e.Images = append(e.Images, r.Name)
+			}
 		}
 		for _, s := range tg.Origin.Sources {
 			e.Sources = append(e.Sources, SourceEntry{Key: s.Key, File: s.File, SHA256: s.Hash, Mirrors: s.Mirrors})
