@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,15 +72,25 @@ func (r *Resolver) Lock() Lock {
 	return l
 }
 
-// Resolve returns an OCI layout holding the image ref names for platform:
-// the digest of a digest reference, or of a tag's pin (resolving and
-// pinning it first when it has none), from the store or else copied there
-// from the first source that serves it, every blob verified.
+// Resolve returns an OCI layout holding the image ref names for platform.
+// See ResolvePlatforms.
 func (r *Resolver) Resolve(ctx context.Context, ref string, platform ocispec.Platform) (string, error) {
+	return r.ResolvePlatforms(ctx, ref, []ocispec.Platform{platform})
+}
+
+// ResolvePlatforms returns an OCI layout holding the image ref names for
+// each of platforms (at least one): the digest of a digest reference, or
+// of a tag's pin (resolving and pinning it first when it has none), from
+// the store or else copied there from the first source that serves it,
+// every blob verified.
+func (r *Resolver) ResolvePlatforms(ctx context.Context, ref string, platforms []ocispec.Platform) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	platform = image.NormalizePlatform(platform)
-	key := ref + " " + image.FormatPlatform(platform)
+	plats := normalize(platforms)
+	if len(plats) == 0 {
+		return "", fmt.Errorf("resolve %s: no platform", ref)
+	}
+	key := ref + " " + strings.Join(plats, "+")
 	if dir, ok := r.done[key]; ok {
 		return dir, nil
 	}
@@ -91,7 +102,7 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, platform ocispec.Pla
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", ref, err)
 	}
-	dir, err := r.fetch(ctx, parsed.Context(), h, platform)
+	dir, err := r.fetch(ctx, parsed.Context(), h, platforms)
 	if err != nil {
 		return "", fmt.Errorf("resolve %s (%s): %w", ref, h, err)
 	}
@@ -152,14 +163,16 @@ func (r *Resolver) describeMisses(misses []string) string {
 	return strings.Join(misses, "; ")
 }
 
-// fetch returns the store layout of h for platform, copying it from the
-// sources when the store lacks it or holds a damaged copy.
-func (r *Resolver) fetch(ctx context.Context, repo name.Repository, h v1.Hash, platform ocispec.Platform) (string, error) {
+// fetch returns the store layout of h for platforms, copying it from the
+// sources when the store lacks it or holds a damaged copy. The layout is
+// sha256/<hex>-<os>-<arch>[-<variant>][+...]: one per digest and set of
+// platforms, so that a layout in use is never rewritten.
+func (r *Resolver) fetch(ctx context.Context, repo name.Repository, h v1.Hash, platforms []ocispec.Platform) (string, error) {
 	if h.Algorithm != "sha256" || len(h.Hex) != 64 {
 		return "", fmt.Errorf("unsupported digest %s", h)
 	}
-	dir := filepath.Join(r.o.StoreDir, "sha256", h.Hex+"-"+strings.ReplaceAll(image.FormatPlatform(platform), "/", "-"))
-	if inStore(dir, h, platform) {
+	dir := filepath.Join(r.o.StoreDir, "sha256", h.Hex+"-"+strings.ReplaceAll(strings.Join(normalize(platforms), "+"), "/", "-"))
+	if inStore(dir, h, platforms) {
 		return dir, nil
 	}
 	var tried []string
@@ -167,7 +180,7 @@ func (r *Resolver) fetch(ctx context.Context, repo name.Repository, h v1.Hash, p
 		if r.o.Offline && !s.Local() {
 			continue
 		}
-		err := r.copyFrom(ctx, s, repo, h, platform, dir)
+		err := r.copyFrom(ctx, s, repo, h, platforms, dir)
 		if errors.Is(err, errNotFound) {
 			tried = append(tried, err.Error())
 			continue
@@ -183,9 +196,9 @@ func (r *Resolver) fetch(ctx context.Context, repo name.Repository, h v1.Hash, p
 	return "", fmt.Errorf("not in the store and no source serves it any more (%s)", strings.Join(tried, "; "))
 }
 
-// inStore reports whether dir is a complete layout of h for platform;
+// inStore reports whether dir is a complete layout of h for platforms;
 // image.ReadLayout re-hashes every blob.
-func inStore(dir string, h v1.Hash, platform ocispec.Platform) bool {
+func inStore(dir string, h v1.Hash, platforms []ocispec.Platform) bool {
 	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if err != nil {
 		return false
@@ -194,13 +207,27 @@ func inStore(dir string, h v1.Hash, platform ocispec.Platform) bool {
 	if json.Unmarshal(raw, &ix) != nil || len(ix.Manifests) != 1 || ix.Manifests[0].Digest != h {
 		return false
 	}
-	_, err = image.ReadLayout(dir, platform)
-	return err == nil
+	for _, p := range platforms {
+		if _, err := image.ReadLayout(dir, p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// normalize returns the sorted, distinct, normalised platform strings.
+func normalize(platforms []ocispec.Platform) []string {
+	var out []string
+	for _, p := range platforms {
+		out = append(out, image.FormatPlatform(image.NormalizePlatform(p)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // copyFrom writes the layout in a temp dir next to dir, checks it with
 // image.ReadLayout and renames it into place.
-func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository, h v1.Hash, platform ocispec.Platform, dir string) error {
+func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository, h v1.Hash, platforms []ocispec.Platform, dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
@@ -209,10 +236,12 @@ func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository,
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	c := &copier{ctx: ctx, src: s, repo: repo, dir: tmp, want: platform}
-	top, err := c.top(h)
-	if err != nil {
-		return err
+	var top v1.Descriptor
+	for _, p := range platforms {
+		c := &copier{ctx: ctx, src: s, repo: repo, dir: tmp, want: image.NormalizePlatform(p)}
+		if top, err = c.top(h); err != nil {
+			return err
+		}
 	}
 	ix := v1.IndexManifest{SchemaVersion: 2, MediaType: "application/vnd.oci.image.index.v1+json", Manifests: []v1.Descriptor{top}}
 	raw, err := json.Marshal(ix)
@@ -225,8 +254,10 @@ func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository,
 	if err := os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
 		return err
 	}
-	if _, err := image.ReadLayout(tmp, platform); err != nil {
-		return fmt.Errorf("from %s: %w", s, err)
+	for _, p := range platforms {
+		if _, err := image.ReadLayout(tmp, p); err != nil {
+			return fmt.Errorf("from %s: %w", s, err)
+		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err

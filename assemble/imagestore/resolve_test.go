@@ -215,3 +215,40 @@ func TestLockRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// One layout holds every platform asked for; other platforms of the index
+// are left out.
+func TestResolvePlatforms(t *testing.T) {
+	ix := testIndex(t)
+	src, err := ParseSource("oci:" + writeLayout(t, ix, "example.test/base:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm64 := ocispec.Platform{OS: "linux", Architecture: "arm64"}
+	for _, tc := range []struct {
+		name string
+		want []ocispec.Platform
+		miss []ocispec.Platform
+	}{
+		{"amd64", []ocispec.Platform{amd64}, []ocispec.Platform{arm64}},
+		{"both", []ocispec.Platform{arm64, amd64, arm64}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newResolver(t, Options{Sources: []Source{src}})
+			dir, err := r.ResolvePlatforms(context.Background(), "example.test/base:1", tc.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tc.want {
+				if _, err := image.ReadLayout(dir, p); err != nil {
+					t.Errorf("%s: %v", p.Architecture, err)
+				}
+			}
+			for _, p := range tc.miss {
+				if _, err := image.ReadLayout(dir, p); err == nil {
+					t.Errorf("%s: copied, want it left out", p.Architecture)
+				}
+			}
+		})
+	}
+}
