@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,10 +41,11 @@ type Options struct {
 	Images ImageResolver
 }
 
-// ImageResolver turns an image reference into an OCI layout directory
-// holding the image for platform (see assemble/imagestore).
+// ImageResolver turns a target's image references into OCI layout
+// directories, name -> dir, for the target platform and the FROM
+// --platform values they are used with (see assemble/imagestore).
 type ImageResolver interface {
-	Resolve(ctx context.Context, ref string, platform ocispec.Platform) (string, error)
+	ResolveRefs(ctx context.Context, refs []containerfile.Ref, target containerfile.Platform) (map[string]string, error)
 }
 
 // StageXUlimits are the limits StageX passes to every build.
@@ -148,17 +150,17 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	for _, dep := range tg.Deps {
 		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
 	}
-	for _, r := range tg.ImageRefs {
+	if len(tg.ImageRefs) > 0 {
 		if o.Images == nil {
 			cleanup()
-			return assemble.Target{}, none, fmt.Errorf("%s:%d: %s %s: image references need an image resolver", r.Pos.File, r.Pos.Line, r.How, r.Name)
+			return assemble.Target{}, none, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
 		}
-		dir, err := o.Images.Resolve(ctx, r.Name, ocispec.Platform{OS: p.OS, Architecture: p.Arch, Variant: p.Variant})
+		resolved, err := o.Images.ResolveRefs(ctx, tg.ImageRefs, p)
 		if err != nil {
 			cleanup()
-			return assemble.Target{}, none, fmt.Errorf("%s:%d: %s %s: %w", r.Pos.File, r.Pos.Line, r.How, r.Name, err)
+			return assemble.Target{}, none, err
 		}
-		images[r.Name] = dir
+		maps.Copy(images, resolved)
 	}
 	return assemble.Target{
 		Name:          tg.Name,
