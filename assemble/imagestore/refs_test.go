@@ -17,7 +17,9 @@ func TestResolveRefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pos := func(line int) containerfile.Pos { return containerfile.Pos{File: "packages/core/a/Containerfile", Line: line} }
+	pos := func(line int) containerfile.Pos {
+		return containerfile.Pos{File: "packages/core/a/Containerfile", Line: line}
+	}
 	target := containerfile.Platform{OS: "linux", Arch: "amd64"}
 	for _, tc := range []struct {
 		name    string

@@ -37,12 +37,16 @@ type Source interface {
 	Close() error
 }
 
-// ParseSource parses the --image-source syntax: DIR or oci:DIR (an OCI
-// layout), oci-archive:FILE, docker-archive:FILE.
+// ParseSource parses the --image-source syntax: DIR, oci:DIR or
+// oci-dir:DIR (an OCI layout, as stevedore export --format oci-dir writes
+// it), oci-archive:FILE, docker-archive:FILE.
 func ParseSource(s string) (Source, error) {
 	kind, rest, ok := strings.Cut(s, ":")
 	if !ok {
 		return &localSource{kind: "oci", path: s}, nil
+	}
+	if kind == "oci-dir" {
+		kind = "oci"
 	}
 	switch kind {
 	case "oci", "oci-archive", "docker-archive":
