@@ -32,6 +32,11 @@ type Builder struct {
 	// instruction whose inputs did not change. It must be on WorkDir's
 	// filesystem.
 	Cache *LayerCache
+	// FetchSteps, when set, records the layer of every RUN that had the
+	// network (as <key>.tar.gz and <key>.json), and supplies recorded
+	// layers to builds that lack the network, so that a bundle can carry
+	// them across an air gap.
+	FetchSteps string
 }
 
 // LayerStore is what the executor needs from the layers package.

@@ -80,29 +80,42 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	}
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
+	hostNet := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
 	var limits []string
 	for _, u := range d.t.Ulimits {
 		limits = append(limits, u.String())
 	}
 	ck := d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+	if network != instructions.NetworkNone {
+		if ok, err := d.recordedFetchStep(ctx, s, ck); ok || err != nil {
+			if err == nil {
+				d.historyEntry(s, history, true, true)
+			}
+			return err
+		}
+	}
+	if hostNet {
+		fmt.Fprintf(d.log, "[%s] this fetch step runs with the host's network\n", s.name)
+	}
 	err = d.commit(ctx, s, ck, func(root string) error {
 		res, err := d.b.Runner.Run(ctx, sandbox.Spec{
-			Rootfs:  root,
-			Args:    args,
-			Env:     s.env.toArray(),
-			Cwd:     s.workdir,
-			User:    s.user,
-			Rlimits: d.t.Ulimits,
-			Stdout:  d.log,
-			Stderr:  d.log,
+			Rootfs:      root,
+			Args:        args,
+			Env:         s.env.toArray(),
+			Cwd:         s.workdir,
+			User:        s.user,
+			Rlimits:     d.t.Ulimits,
+			HostNetwork: hostNet,
+			Stdout:      d.log,
+			Stderr:      d.log,
 		})
 		if err != nil {
 			return err
 		}
 		if res.ExitCode != 0 {
 			msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
-			if network != instructions.NetworkNone {
-				msg += " (this RUN has no --network=none but ran without network, as every RUN does; if it needs the network, fetch the data as a package source instead)"
+			if network != instructions.NetworkNone && !hostNet {
+				msg += " (this RUN has no --network=none but ran without network, as every RUN does by default; if it is a fetch step that needs the network, build with --network-for-fetch-steps, or with a bundle that recorded it)"
 			}
 			return fmt.Errorf("%s", msg)
 		}
@@ -110,6 +123,11 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	})
 	if err != nil {
 		return err
+	}
+	if hostNet {
+		if err := d.recordFetchStep(s); err != nil {
+			return err
+		}
 	}
 	d.historyEntry(s, history, true, true)
 	return nil

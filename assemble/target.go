@@ -32,6 +32,10 @@ type Target struct {
 	Epoch time.Time
 	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
 	Ulimits []sandbox.Rlimit
+	// NetworkForFetchSteps gives exactly the RUN instructions without
+	// --network=none the host's network (StageX's cargo fetch, go mod
+	// download steps); every other RUN stays isolated.
+	NetworkForFetchSteps bool
 	// Log receives the output of RUN steps and progress lines.
 	Log io.Writer
 }

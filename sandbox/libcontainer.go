@@ -135,7 +135,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgroupsPath(rd.ID),
+		CgroupsPath: cgroupsPath(rd.ID), HostNetwork: p.hostNet,
 	})
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ type prepared struct {
 	rlimits []configs.Rlimit
 	stdout  io.Writer
 	stderr  io.Writer
+	hostNet bool
 }
 
 // prepare validates spec against its rootfs before anything is created, so
@@ -44,7 +45,7 @@ func prepare(spec Spec) (*prepared, error) {
 			return nil, fmt.Errorf("run sandbox: environment entry %q: want KEY=VALUE", kv)
 		}
 	}
-	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd}
+	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, hostNet: spec.HostNetwork}
 	if p.cwd == "" {
 		p.cwd = "/"
 	}

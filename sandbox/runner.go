@@ -38,6 +38,10 @@ type Spec struct {
 	// Rlimits are applied to the process; nil keeps libcontainer's default
 	// (the caller's limits), as BuildKit does without --ulimit.
 	Rlimits []Rlimit
+	// HostNetwork runs the process in the host's network namespace instead
+	// of a new one with only loopback: BuildKit's --network=host, which
+	// stevedore grants only to explicitly allowed fetch steps.
+	HostNetwork bool
 	// Stdout and Stderr receive the process's output; nil discards it.
 	// As under BuildKit, the process's fds 0, 1 and 2 are three pipes, and
 	// stdin is at end of file.

@@ -18,6 +18,7 @@ type specInput struct {
 	HostsFile   string // bind-mounted read-only on /etc/hosts
 	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
 	CgroupsPath string // cgroupfs path of this run
+	HostNetwork bool   // share the host's network namespace (fetch steps)
 }
 
 // buildkitSpec returns the OCI spec BuildKit's runc executor generates for a
@@ -56,6 +57,9 @@ func buildkitSpec(in specInput) (*specs.Spec, error) {
 				{Type: specs.CgroupNamespace},
 			},
 		},
+	}
+	if in.HostNetwork {
+		s.Linux.Namespaces = withoutNamespace(s.Linux.Namespaces, specs.NetworkNamespace)
 	}
 	profile, err := seccomp.GetDefaultProfile(s)
 	if err != nil {
@@ -113,6 +117,17 @@ func thermalThrottlePaths() []string {
 	for _, m := range matches {
 		if fi, err := os.Stat(m); err == nil && fi.IsDir() {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// withoutNamespace drops one namespace type from a list.
+func withoutNamespace(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) []specs.LinuxNamespace {
+	var out []specs.LinuxNamespace
+	for _, ns := range nss {
+		if ns.Type != t {
+			out = append(out, ns)
 		}
 	}
 	return out

@@ -21,7 +21,14 @@ type Spec struct {
 	// Images are the targets whose out/<target> layout to include: the
 	// dependencies of Targets.
 	Images []string
+	// FetchSteps are recorded fetch-step layers (tree-relative paths under
+	// FetchStepsDir), so that an offline build needs no network for them.
+	FetchSteps []string
 }
+
+// FetchStepsDir is where builds record the layers of RUN steps that had
+// the network, relative to the tree.
+const FetchStepsDir = ".stevedore/fetch-steps"
 
 // Source is one fetched file and the hash its package.toml pins.
 type Source struct {
@@ -45,6 +52,13 @@ func Create(tree string, spec Spec, file string) (*Manifest, error) {
 		}
 		if mb.SHA256 != s.SHA256 {
 			return nil, fmt.Errorf("bundle: source %s hashes to %s, package.toml pins %s; run stevedore fetch to replace it", s.Path, mb.SHA256, s.SHA256)
+		}
+		m.Members = append(m.Members, mb)
+	}
+	for _, p := range spec.FetchSteps {
+		mb, err := hashMember(tree, p)
+		if err != nil {
+			return nil, fmt.Errorf("bundle: fetch step %w", err)
 		}
 		m.Members = append(m.Members, mb)
 	}

@@ -43,7 +43,10 @@ var (
 	hexRE    = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	targetRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._+]*-[A-Za-z0-9._+-]+$`)
 	fetchRE  = regexp.MustCompile(`^fetch/[A-Za-z0-9_.+-]+/[A-Za-z0-9_.+-]+/[^/.][^/]*$`)
-	outRE    = regexp.MustCompile(`^out/([^/]+)/(oci-layout|index\.json|blobs/sha256/([0-9a-f]{64}))$`)
+	// stepRE: recorded fetch-step layers (RUNs that had the network),
+	// reused by an offline build instead of the network.
+	stepRE = regexp.MustCompile(`^\.stevedore/fetch-steps/[0-9a-f]{64}\.(tar\.gz|json)$`)
+	outRE  = regexp.MustCompile(`^out/([^/]+)/(oci-layout|index\.json|blobs/sha256/([0-9a-f]{64}))$`)
 )
 
 // check validates a manifest read from a bundle: only paths under fetch/
@@ -80,7 +83,7 @@ func checkMember(mb Member, images map[string]bool) error {
 	if !hexRE.MatchString(mb.SHA256) || mb.Size < 0 {
 		return fmt.Errorf("bad sha256 %q or size %d", mb.SHA256, mb.Size)
 	}
-	if fetchRE.MatchString(mb.Path) {
+	if fetchRE.MatchString(mb.Path) || stepRE.MatchString(mb.Path) {
 		return nil
 	}
 	sub := outRE.FindStringSubmatch(mb.Path)

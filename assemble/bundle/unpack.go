@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // Report says what Unpack did.
@@ -59,7 +58,7 @@ func (u *unpacker) plan() error {
 		u.skip[im] = same
 	}
 	for _, mb := range u.m.Members {
-		if !strings.HasPrefix(mb.Path, "fetch/") {
+		if !isPlainFile(mb.Path) {
 			continue
 		}
 		have, err := hashMember(u.tree, mb.Path)

@@ -12,7 +12,7 @@ import (
 // write puts one member in place: a source directly (atomically), an image
 // file into its image's temp directory.
 func (u *unpacker) write(r io.Reader, mb Member) error {
-	if strings.HasPrefix(mb.Path, "fetch/") {
+	if isPlainFile(mb.Path) {
 		if u.skip[mb.Path] {
 			u.rep.SkippedSources++
 			return nil
@@ -106,4 +106,10 @@ func (u *unpacker) cleanup() {
 	for _, d := range u.tmp {
 		os.RemoveAll(d)
 	}
+}
+
+// isPlainFile reports members written as single files into the tree:
+// sources and recorded fetch-step layers (images are written whole).
+func isPlainFile(p string) bool {
+	return strings.HasPrefix(p, "fetch/") || strings.HasPrefix(p, FetchStepsDir+"/")
 }

@@ -29,6 +29,8 @@ type Options struct {
 	Platform string
 	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
 	Ulimits []sandbox.Rlimit
+	// NetworkForFetchSteps gives RUNs without --network=none the network.
+	NetworkForFetchSteps bool
 	// Progress receives one line per target and step; nil is silent.
 	Progress io.Writer
 	// LogDir keeps the full log of each target (<target>.log); "" keeps none.
@@ -163,17 +165,18 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		maps.Copy(images, resolved)
 	}
 	return assemble.Target{
-		Name:          tg.Name,
-		Version:       tg.Version,
-		Containerfile: filepath.Join(tg.Origin.Dir, "Containerfile"),
-		ContextDir:    tg.Origin.Dir,
-		Contexts:      map[string]string{"fetch": fetchCtx},
-		Images:        images,
-		StageTarget:   tg.StageTarget,
-		Platform:      p,
-		BuildArgs:     tg.BuildArgs,
-		Epoch:         time.Unix(epoch, 0).UTC(),
-		Ulimits:       o.Ulimits,
+		Name:                 tg.Name,
+		Version:              tg.Version,
+		Containerfile:        filepath.Join(tg.Origin.Dir, "Containerfile"),
+		ContextDir:           tg.Origin.Dir,
+		Contexts:             map[string]string{"fetch": fetchCtx},
+		Images:               images,
+		StageTarget:          tg.StageTarget,
+		Platform:             p,
+		BuildArgs:            tg.BuildArgs,
+		Epoch:                time.Unix(epoch, 0).UTC(),
+		Ulimits:              o.Ulimits,
+		NetworkForFetchSteps: o.NetworkForFetchSteps,
 	}, cleanup, nil
 }
 

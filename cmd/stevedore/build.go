@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/assemble/tree"
 	"github.com/stevedore-build/stevedore/recipes"
@@ -23,6 +24,9 @@ type buildOptions struct {
 	StateDir string
 	NoCache  bool
 	Bundle   string
+	// NetworkForFetchSteps gives RUNs without --network=none the host's
+	// network (StageX's cargo fetch / go mod download steps).
+	NetworkForFetchSteps bool
 	// Image references (FROM alpine:3.20): see assemble/imagestore.
 	Offline      bool
 	ImageSources []string
@@ -55,6 +59,7 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
+	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none the host's network (fetch steps); their layers are recorded for bundles")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.BoolVar(&o.Offline, "offline", false, "resolve image references only from the pins in stevedore.lock, the image store and --image-source; never a registry")
@@ -114,6 +119,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		cacheDir = ""
 	} else {
 		b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
+		b.FetchSteps = filepath.Join(t.Root, filepath.FromSlash(bundle.FetchStepsDir))
 	}
 	images, err := newImageResolver(t.Root, o)
 	if err != nil {
@@ -121,13 +127,14 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	}
 	defer images.Close()
 	return tree.Build(cmd.Context(), t, ordered, tree.Options{
-		Images:   images,
-		CacheDir: cacheDir,
-		LogDir:   filepath.Join(t.Root, ".stevedore", "logs"),
-		Builder:  b,
-		Platform: o.Platform,
-		Ulimits:  tree.StageXUlimits,
-		Progress: progress,
+		Images:               images,
+		CacheDir:             cacheDir,
+		LogDir:               filepath.Join(t.Root, ".stevedore", "logs"),
+		Builder:              b,
+		Platform:             o.Platform,
+		Ulimits:              tree.StageXUlimits,
+		Progress:             progress,
+		NetworkForFetchSteps: o.NetworkForFetchSteps,
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -83,6 +84,14 @@ func bundleSpec(root, platform string, args []string) (bundle.Spec, error) {
 			return bundle.Spec{}, err
 		}
 		spec.Sources = append(spec.Sources, bundle.Source{Path: filepath.ToSlash(rel), SHA256: it.SHA256})
+	}
+	// Every recorded fetch step goes along: its key ties it to exactly the
+	// RUN (and filesystem) it belongs to, so extra ones are never misused.
+	steps, _ := filepath.Glob(filepath.Join(tree.Root, filepath.FromSlash(bundle.FetchStepsDir), "*"))
+	for _, p := range steps {
+		if rel, err := filepath.Rel(tree.Root, p); err == nil && !strings.HasPrefix(filepath.Base(p), ".") {
+			spec.FetchSteps = append(spec.FetchSteps, filepath.ToSlash(rel))
+		}
 	}
 	return spec, nil
 }
