@@ -22,13 +22,20 @@ type Spec struct {
 	// dependencies of Targets.
 	Images []string
 	// FetchSteps are recorded fetch-step layers (tree-relative paths under
-	// FetchStepsDir), so that an offline build needs no network for them.
+	// FetchStepsDir), so that an offline build needs no network for them;
+	// the image store's files and the lock file go here too.
 	FetchSteps []string
 }
 
-// FetchStepsDir is where builds record the layers of RUN steps that had
-// the network, relative to the tree.
-const FetchStepsDir = ".stevedore/fetch-steps"
+// Tree-relative places a bundle may fill besides fetch/ and out/: the
+// recorded layers of RUN steps that had the network, the image store of
+// base images resolved from outside the tree, and the lock file pinning
+// them.
+const (
+	FetchStepsDir = ".stevedore/fetch-steps"
+	ImageStoreDir = ".stevedore/images"
+	LockFile      = "stevedore.lock"
+)
 
 // Source is one fetched file and the hash its package.toml pins.
 type Source struct {

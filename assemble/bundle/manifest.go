@@ -46,7 +46,11 @@ var (
 	// stepRE: recorded fetch-step layers (RUNs that had the network),
 	// reused by an offline build instead of the network.
 	stepRE = regexp.MustCompile(`^\.stevedore/fetch-steps/[0-9a-f]{64}\.(tar\.gz|json)$`)
-	outRE  = regexp.MustCompile(`^out/([^/]+)/(oci-layout|index\.json|blobs/sha256/([0-9a-f]{64}))$`)
+	// storeRE and lockRE: base images resolved from outside the tree (the
+	// image store's layouts) and the lock file pinning them.
+	storeRE = regexp.MustCompile(`^\.stevedore/images/sha256/[0-9a-f]{64}-[A-Za-z0-9_.+-]+/(oci-layout|index\.json|blobs/sha256/[0-9a-f]{64})$`)
+	lockRE  = regexp.MustCompile(`^stevedore\.lock$`)
+	outRE   = regexp.MustCompile(`^out/([^/]+)/(oci-layout|index\.json|blobs/sha256/([0-9a-f]{64}))$`)
 )
 
 // check validates a manifest read from a bundle: only paths under fetch/
@@ -83,7 +87,7 @@ func checkMember(mb Member, images map[string]bool) error {
 	if !hexRE.MatchString(mb.SHA256) || mb.Size < 0 {
 		return fmt.Errorf("bad sha256 %q or size %d", mb.SHA256, mb.Size)
 	}
-	if fetchRE.MatchString(mb.Path) || stepRE.MatchString(mb.Path) {
+	if fetchRE.MatchString(mb.Path) || stepRE.MatchString(mb.Path) || storeRE.MatchString(mb.Path) || lockRE.MatchString(mb.Path) {
 		return nil
 	}
 	sub := outRE.FindStringSubmatch(mb.Path)

@@ -111,5 +111,6 @@ func (u *unpacker) cleanup() {
 // isPlainFile reports members written as single files into the tree:
 // sources and recorded fetch-step layers (images are written whole).
 func isPlainFile(p string) bool {
-	return strings.HasPrefix(p, "fetch/") || strings.HasPrefix(p, FetchStepsDir+"/")
+	return strings.HasPrefix(p, "fetch/") || strings.HasPrefix(p, FetchStepsDir+"/") ||
+		strings.HasPrefix(p, ImageStoreDir+"/") || p == LockFile
 }

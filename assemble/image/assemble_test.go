@@ -17,7 +17,7 @@ func TestNormalizeName(t *testing.T) {
 		{in: "core-busybox:1.2", full: "docker.io/library/core-busybox:1.2", tag: "1.2"},
 		{in: "stagex/core-busybox", full: "docker.io/stagex/core-busybox:latest", tag: "latest"},
 		{in: "index.docker.io/stagex/x", full: "docker.io/stagex/x:latest", tag: "latest"},
-		{in: "quay.io/stagex/x:v1", full: "quay.io/stagex/x:v1", tag: "v1"},
+		{in: "127.0.0.1:5000/stagex/x:v1", full: "127.0.0.1:5000/stagex/x:v1", tag: "v1"},
 		{in: "localhost:5000/x", full: "localhost:5000/x:latest", tag: "latest"},
 		{in: "localhost/x", full: "localhost/x:latest", tag: "latest"},
 		{in: "Core-Busybox", err: true},

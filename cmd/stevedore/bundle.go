@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -87,13 +88,48 @@ func bundleSpec(root, platform string, args []string) (bundle.Spec, error) {
 	}
 	// Every recorded fetch step goes along: its key ties it to exactly the
 	// RUN (and filesystem) it belongs to, so extra ones are never misused.
-	steps, _ := filepath.Glob(filepath.Join(tree.Root, filepath.FromSlash(bundle.FetchStepsDir), "*"))
-	for _, p := range steps {
-		if rel, err := filepath.Rel(tree.Root, p); err == nil && !strings.HasPrefix(filepath.Base(p), ".") {
-			spec.FetchSteps = append(spec.FetchSteps, filepath.ToSlash(rel))
+	// So does the image store of base images from outside the tree, with
+	// the lock file that pins them.
+	for _, dir := range []string{bundle.FetchStepsDir, bundle.ImageStoreDir} {
+		files, err := treeFiles(tree.Root, dir)
+		if err != nil {
+			return bundle.Spec{}, err
 		}
+		spec.FetchSteps = append(spec.FetchSteps, files...)
+	}
+	if _, err := os.Stat(filepath.Join(tree.Root, bundle.LockFile)); err == nil {
+		spec.FetchSteps = append(spec.FetchSteps, bundle.LockFile)
 	}
 	return spec, nil
+}
+
+// treeFiles lists the regular files under root/dir (tree-relative, sorted),
+// skipping temporary files (names starting with a dot).
+func treeFiles(root, dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, filepath.FromSlash(dir)), func(p string, d os.DirEntry, err error) error {
+		if os.IsNotExist(err) {
+			return filepath.SkipDir
+		}
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != filepath.Join(root, filepath.FromSlash(dir)) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out, err
 }
 
 func planTargets(root, platform string, args []string) (*recipes.Tree, []*recipes.Target, []*recipes.Target, error) {
