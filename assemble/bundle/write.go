@@ -98,6 +98,9 @@ func (u *unpacker) finishImages() error {
 		u.rep.Images++
 	}
 	u.rep.SkippedImages = len(u.m.Images) - u.rep.Images
+	if len(images) == 0 {
+		return nil // nothing was put into out/ (it may not even exist)
+	}
 	return syncDir(filepath.Join(u.tree, "out"))
 }
 
