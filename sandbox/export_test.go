@@ -25,3 +25,14 @@ func RuncSpecForTest(rootfs, dir string, args []string) (*specs.Spec, error) {
 	s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2048, Hard: 16384}}
 	return s, nil
 }
+
+// CachedProgramsForTest returns the seccomp programs l has cached.
+func CachedProgramsForTest(l *Libcontainer) [][]byte {
+	l.bpf.mu.Lock()
+	defer l.bpf.mu.Unlock()
+	var out [][]byte
+	for _, p := range l.bpf.progs {
+		out = append(out, p)
+	}
+	return out
+}

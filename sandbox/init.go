@@ -26,5 +26,6 @@ func IsInit(args []string, initPipe string) bool {
 // parent-death signal across its setuid and the exec of the command.
 func Init() {
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	bpfCacheChild()
 	libcontainer.Init()
 }

@@ -10,6 +10,7 @@ import (
 	// Registers the cgroup device-rule manager libcontainer needs.
 	_ "github.com/opencontainers/cgroups/devices"
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
 	// Side effect: a cgo constructor that sets up namespaces in the
 	// re-executed init process before the Go runtime starts.
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
@@ -23,6 +24,7 @@ import (
 type Libcontainer struct {
 	stateDir string
 	nsDir    string
+	bpf      bpfCache
 	// onRun, when set (tests only), is told each run's id.
 	onRun func(id string)
 }
@@ -112,7 +114,7 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 		return Result{}, err
 	}
 	defer stubs.remove()
-	c, err := l.create(rd, p)
+	c, cfg, err := l.create(rd, p)
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,32 +126,34 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 			}
 		}
 	}()
-	return start(ctx, c, p)
+	bpf := l.bpf.offer(cfg.Seccomp)
+	defer l.bpf.done(bpf)
+	return start(ctx, c, p, bpf.files())
 }
 
 // create creates (but does not start) the run's container.
-func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, error) {
+func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, *configs.Config, error) {
 	hosts, resolv, err := ensureEtcFiles(l.stateDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
 		CgroupsPath: cgroupsPath(rd.ID), HostNetwork: p.hostNet,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s})
 	if err != nil {
-		return nil, fmt.Errorf("convert sandbox spec: %w", err)
+		return nil, nil, fmt.Errorf("convert sandbox spec: %w", err)
 	}
 	// libcontainer keeps its state in <run dir>/<id>.
 	c, err := libcontainer.Create(rd.Path, rd.ID, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("create container in %s: %w", rd.Path, err)
+		return nil, nil, fmt.Errorf("create container in %s: %w", rd.Path, err)
 	}
-	return c, nil
+	return c, cfg, nil
 }
 
 // destroy removes a container whose init has exited, its cgroup included.

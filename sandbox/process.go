@@ -121,15 +121,16 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 // start runs p as the container's init and waits for it. Cancelling ctx
 // kills init; with a private pid namespace the kernel then kills every
 // other process of the container.
-func start(ctx context.Context, c *libcontainer.Container, p *prepared) (Result, error) {
+func start(ctx context.Context, c *libcontainer.Container, p *prepared, extra []*os.File) (Result, error) {
 	proc := &libcontainer.Process{
 		Args: p.args, Env: p.env, Cwd: p.cwd,
 		UID: p.ids.UID, GID: p.ids.GID, AdditionalGroups: p.ids.Groups,
 		// An empty reader gives the process a pipe at EOF, as BuildKit does.
 		Stdin:  strings.NewReader(""),
 		Stdout: p.stdout, Stderr: p.stderr,
-		Rlimits: p.rlimits,
-		Init:    true,
+		Rlimits:    p.rlimits,
+		ExtraFiles: extra, // init closes them before the user's command runs
+		Init:       true,
 	}
 	// The parent-death signal fires when the creating thread exits: keep
 	// this goroutine on one thread until the process is gone.

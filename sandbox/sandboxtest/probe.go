@@ -26,6 +26,7 @@ echo "== env"; env | sort
 echo "== oom"; cat /proc/self/oom_score_adj
 echo "== cgroup"; cat /proc/self/cgroup
 echo "== pid"; echo $$
+echo "== denied"; for c in "unshare -U true" "unshare -m true" "unshare -n true" "ionice -c 1 true" "chroot / true"; do echo "$c: $($c 2>&1)"; done
 echo "== stdio"; for f in 0 1 2; do readlink /proc/$$/fd/$f; done | sed 's/\[[0-9]*\]//'
 echo "== fds"; ls /proc/$$/fd
 `
@@ -182,7 +183,7 @@ func protectedMounts() string {
 // on a cgroup v2 host the unified hierarchy, read-only; on a v1 (or hybrid)
 // host a tmpfs with each v1 hierarchy read-only below it.
 func hostCgroupMounts() string {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	b, err := ReadMountinfo()
 	if err != nil {
 		return ""
 	}

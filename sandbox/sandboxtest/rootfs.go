@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -52,10 +53,10 @@ func WriteFile(t testing.TB, rootfs, name, content string, mode os.FileMode) {
 }
 
 // MountsUnder returns the mount points at or below dir in the calling
-// process's mount namespace (/proc/self/mountinfo).
+// process's mount namespace.
 func MountsUnder(t testing.TB, dir string) []string {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	b, err := ReadMountinfo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,4 +99,14 @@ func ProcessesIn(rootfs string) []string {
 		}
 	}
 	return pids
+}
+
+// ReadMountinfo returns the mount table of the calling thread's mount
+// namespace. /proc/self/mountinfo is the main thread's, and libcontainer
+// briefly moves a locked thread, which can be the main one, into a starting
+// container's mount namespace (its mount-source thread).
+func ReadMountinfo() ([]byte, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return os.ReadFile("/proc/thread-self/mountinfo")
 }
