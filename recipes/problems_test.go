@@ -117,3 +117,23 @@ func TestLoadUnknownKeyWarns(t *testing.T) {
 		t.Errorf("warnings = %v", tree.Warnings)
 	}
 }
+
+// stagex/x:tag is an image reference, as in BuildKit, not the stagex/x
+// dependency: it does not create a dependency edge.
+func TestTaggedStagexIsAnImage(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":  "[package]\nname = \"a\"\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+		"packages/core/b/package.toml":  "[package]\nname = \"b\"\n",
+		"packages/core/b/Containerfile": "FROM stagex/core-a:1.0\nCOPY --from=stagex/core-a / /a\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range tree.Targets {
+		if tg.Name == "core-b" && (len(tg.Deps) != 1 || tg.Deps[0] != "core-a") {
+			t.Errorf("core-b deps = %v, want only core-a (from the untagged COPY --from)", tg.Deps)
+		}
+	}
+}

@@ -118,8 +118,11 @@ func describe(tg *Target) string {
 const stagexPrefix = "stagex/"
 
 // isContext reports the named build contexts StageX defines for a build.
+// As in BuildKit, only the exact context name matches: stagex/x:1.0 or
+// stagex/x@sha256:... name images (from a registry or image source), not
+// the stagex/x context.
 func isContext(name string) bool {
-	return name == "fetch" || strings.HasPrefix(name, stagexPrefix)
+	return name == "fetch" || strings.HasPrefix(name, stagexPrefix) && !strings.ContainsAny(name, ":@")
 }
 
 // resolveDeps finds each target's dependencies from its Containerfile and
