@@ -31,6 +31,8 @@ type Options struct {
 	Ulimits []sandbox.Rlimit
 	// NetworkForFetchSteps gives RUNs without --network=none the network.
 	NetworkForFetchSteps bool
+	// Jobs bounds how many targets build at once (<= 1: one at a time).
+	Jobs int
 	// Progress receives one line per target and step; nil is silent.
 	Progress io.Writer
 	// LogDir keeps the full log of each target (<target>.log); "" keeps none.
@@ -54,16 +56,27 @@ type ImageResolver interface {
 var StageXUlimits = []sandbox.Rlimit{{Name: "nofile", Soft: 2048, Hard: 16384}}
 
 // Build builds ordered targets (each after its dependencies) into
-// <tree>/out/<target>/.
+// <tree>/out/<target>/. With Jobs > 1, targets whose dependencies are built
+// run side by side; every target's bytes are the same either way.
 func Build(ctx context.Context, t *recipes.Tree, ordered []*recipes.Target, o Options) error {
-	for i, tg := range ordered {
-		progress(o.Progress, "[%d/%d] %s", i+1, len(ordered), tg.Name)
-		start := time.Now()
-		if err := buildTarget(ctx, t, tg, o); err != nil {
-			return fmt.Errorf("build %s: %w", tg.Name, err)
+	if o.Jobs <= 1 {
+		for i, tg := range ordered {
+			if err := buildOne(ctx, t, tg, o, i+1, len(ordered)); err != nil {
+				return err
+			}
 		}
-		progress(o.Progress, "[%d/%d] %s done in %s", i+1, len(ordered), tg.Name, time.Since(start).Round(time.Millisecond))
+		return nil
 	}
+	return buildParallel(ctx, t, ordered, o)
+}
+
+func buildOne(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options, n, total int) error {
+	progress(o.Progress, "[%d/%d] %s", n, total, tg.Name)
+	start := time.Now()
+	if err := buildTarget(ctx, t, tg, o); err != nil {
+		return fmt.Errorf("build %s: %w", tg.Name, err)
+	}
+	progress(o.Progress, "[%d/%d] %s done in %s", n, total, tg.Name, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

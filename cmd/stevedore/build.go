@@ -27,6 +27,8 @@ type buildOptions struct {
 	// NetworkForFetchSteps gives RUNs without --network=none the host's
 	// network (StageX's cargo fetch / go mod download steps).
 	NetworkForFetchSteps bool
+	// Jobs bounds how many targets build at once.
+	Jobs int
 	// Image references (FROM alpine:3.20): see assemble/imagestore.
 	Offline      bool
 	ImageSources []string
@@ -59,6 +61,7 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
+	f.IntVar(&o.Jobs, "jobs", 1, "targets built at once when their dependencies are ready (results are the same)")
 	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none the host's network (fetch steps); their layers are recorded for bundles")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
@@ -135,6 +138,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		Ulimits:              tree.StageXUlimits,
 		Progress:             progress,
 		NetworkForFetchSteps: o.NetworkForFetchSteps,
+		Jobs:                 o.Jobs,
 	})
 }
 

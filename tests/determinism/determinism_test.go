@@ -13,15 +13,16 @@ import (
 
 // TestExamplesDeterministic builds examples/ from two different folders,
 // under umasks 022 and 077, with different TMPDIRs, a wall-clock second
-// apart, and requires identical digests/*.txt, equal to the committed ones.
+// apart, one target at a time and three at once, and requires identical
+// digests/*.txt, equal to the committed ones.
 func TestExamplesDeterministic(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("building needs root (rootless builds are tested by the rootless suite)")
 	}
 	bin := stevedore(t)
-	first := buildExamples(t, bin, "022")
+	first := buildExamples(t, bin, "022", "1")
 	time.Sleep(1100 * time.Millisecond)
-	second := buildExamples(t, bin, "077")
+	second := buildExamples(t, bin, "077", "3")
 	if diff := cmp.Diff(first, second); diff != "" {
 		t.Errorf("digests differ between the two builds (-first +second):\n%s", diff)
 	}
@@ -33,7 +34,7 @@ func TestExamplesDeterministic(t *testing.T) {
 
 // buildExamples copies examples/ to a fresh folder and builds it under
 // umask, returning the digest files it records.
-func buildExamples(t *testing.T, bin, umask string) map[string]string {
+func buildExamples(t *testing.T, bin, umask, jobs string) map[string]string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "some", "where", "tree")
 	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
@@ -49,7 +50,7 @@ func buildExamples(t *testing.T, bin, umask string) map[string]string {
 		"export TMPDIR=" + tmp,
 		"sh mirror.sh mirror",
 		bin + " --tree . fetch --offline --mirror-dir mirror --progress=quiet",
-		bin + " --tree . build --progress=quiet",
+		bin + " --tree . build --progress=quiet --jobs " + jobs,
 		bin + " --tree . digests",
 	}, " && ")
 	sh(t, root, script)
