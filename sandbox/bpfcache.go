@@ -72,7 +72,8 @@ func (o *bpfOffer) files() []*os.File {
 }
 
 // done learns a captured program and closes the file. A program is a
-// sequence of 8-byte sock_filter instructions; anything else is ignored.
+// sequence of 8-byte sock_filter instructions ending with a return;
+// anything else is ignored, and the next run compiles again.
 func (c *bpfCache) done(o *bpfOffer) {
 	if o == nil {
 		return
@@ -87,6 +88,11 @@ func (c *bpfCache) done(o *bpfOffer) {
 	}
 	prog := make([]byte, fi.Size())
 	if _, err := o.file.ReadAt(prog, 0); err != nil {
+		return
+	}
+	// Every complete program ends with a return (struct sock_filter:
+	// little-endian u16 code first; BPF_RET is class 0x06).
+	if last := prog[len(prog)-8:]; last[0]&0x07 != 0x06 {
 		return
 	}
 	c.mu.Lock()

@@ -84,8 +84,9 @@ int __wrap_seccomp_export_bpf(const scmp_filter_ctx ctx, int fd)
 	char *buf = n > 0 ? malloc((size_t)n) : NULL;
 	if (buf && pread(m, buf, (size_t)n, 0) == n) {
 		rc = stevedore_write_all(fd, buf, (size_t)n);
-		if (rc == 0)
-			(void)stevedore_write_all(cap, buf, (size_t)n);
+		// All or nothing: an empty capture is ignored by the parent.
+		if (rc != 0 || stevedore_write_all(cap, buf, (size_t)n) != 0)
+			(void)ftruncate(cap, 0);
 	} else if (rc == 0) {
 		rc = __real_seccomp_export_bpf(ctx, fd);
 	}
