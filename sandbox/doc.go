@@ -24,6 +24,11 @@
 // and the next runner on the same state directory sweeps what such a run
 // left behind.
 //
+// A Libcontainer compiles the seccomp profile once, in its first
+// container, and replays libseccomp's program in the following ones
+// (bpfcache.go, seccomp_cache_cgo.go): the kernel runs the same filter, and a
+// RUN starts in about two thirds of the time `runc run` takes.
+//
 // The package never reads flags or the process environment: the state
 // directory and everything else are explicit parameters. The conformance
 // suite every Runner must pass is in sandbox/sandboxtest.
