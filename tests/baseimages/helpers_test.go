@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stevedore-build/stevedore/digests"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // scratch holds the binary and the built examples tree; TestMain removes it.
@@ -31,21 +32,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// slow skips unless STEVEDORE_SLOW is set; then root and every tool named
-// are required: missing ones fail the test.
+// slow is testenv.Slow.
 func slow(t *testing.T, tools ...string) {
 	t.Helper()
-	if os.Getenv("STEVEDORE_SLOW") == "" {
-		t.Skip("set STEVEDORE_SLOW=1")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("the baseimages suite needs root (building)")
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s not found: run tests/install-deps", tool)
-		}
-	}
+	testenv.Slow(t, tools...)
 }
 
 var (
@@ -71,40 +61,12 @@ func built(t *testing.T) (bin, tree string) {
 	return binPath, builtTree
 }
 
-// stevedore returns $STEVEDORE_BIN (set by the Makefile), else a binary
-// built for this run.
-func stevedore() (string, error) {
-	if bin := os.Getenv("STEVEDORE_BIN"); bin != "" {
-		return bin, nil
-	}
-	bin := filepath.Join(scratch, "stevedore")
-	cmd := exec.Command("go", "build", "-tags", "osusergo,netgo,seccomp", "-o", bin, "../../cmd/stevedore")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build stevedore: %v\n%s", err, out)
-	}
-	return bin, nil
-}
+// stevedore is the binary under test (testenv.Stevedore).
+func stevedore() (string, error) { return testenv.Stevedore("../..", scratch) }
 
+// buildExamples builds a copy of examples/ at root (testenv.BuildExamples).
 func buildExamples(bin, root string) (string, error) {
-	if out, err := exec.Command("cp", "-a", "../../examples", root).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("copy examples: %v\n%s", err, out)
-	}
-	for _, d := range []string{"out", "fetch", "digests", ".stevedore"} {
-		os.RemoveAll(filepath.Join(root, d))
-	}
-	if err := writeApp(root, "stagex/core-box"); err != nil {
-		return "", err
-	}
-	script := strings.Join([]string{
-		"sh mirror.sh mirror",
-		bin + " --tree . fetch --offline --mirror-dir mirror --progress=quiet",
-		bin + " --tree . build --progress=quiet",
-	}, " && ")
-	if _, err := run(root, "sh", "-c", script); err != nil {
-		return "", err
-	}
-	return root, nil
+	return root, testenv.BuildExamples(bin, "../..", root, func(root string) error { return writeApp(root, "stagex/core-box") })
 }
 
 // appContainerfile uses its base image twice: as a FROM (with a RUN on
@@ -139,17 +101,8 @@ func appTree(t *testing.T, base string) string {
 	return root
 }
 
-// run runs a command in dir; the error carries both streams.
-func run(dir, name string, args ...string) (string, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, stdout.String(), stderr.String())
-	}
-	return stdout.String(), nil
-}
+// run is testenv.Run.
+func run(dir, name string, args ...string) (string, error) { return testenv.Run(dir, name, args...) }
 
 func must(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()

@@ -1,6 +1,7 @@
 package determinism
 
 import (
+	"github.com/stevedore-build/stevedore/tests/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,18 +84,12 @@ func sh(t *testing.T, dir, script string) {
 	}
 }
 
-// stevedore returns the binary under test: $STEVEDORE_BIN (set by the
-// Makefile), else one built for this test.
+// stevedore is the binary under test (testenv.Stevedore).
 func stevedore(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("STEVEDORE_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "stevedore")
-	cmd := exec.Command("go", "build", "-tags", "osusergo,netgo,seccomp", "-o", bin, "../../cmd/stevedore")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build stevedore: %v\n%s", err, out)
+	bin, err := testenv.Stevedore("../..", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

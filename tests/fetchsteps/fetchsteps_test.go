@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 	"net"
 	"net/http"
 	"os"
@@ -13,16 +14,12 @@ import (
 	"testing"
 )
 
+// stevedore is the binary under test (testenv.Stevedore).
 func stevedore(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("STEVEDORE_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "stevedore")
-	cmd := exec.Command("go", "build", "-tags", "osusergo,netgo,seccomp", "-o", bin, "../../cmd/stevedore")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build stevedore: %v\n%s", err, out)
+	bin, err := testenv.Stevedore("../..", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -38,7 +35,7 @@ func writeTree(t *testing.T, url string) string {
 	sum := sha256.Sum256(bb)
 	root := t.TempDir()
 	files := map[string]string{
-		"packages/core/busybox/package.toml": fmt.Sprintf("[package]\nname = \"busybox\"\n\n[sources.busybox]\nhash = %q\nmirrors = [\"https://example.invalid/busybox\"]\n", hex.EncodeToString(sum[:])),
+		"packages/core/busybox/package.toml":  fmt.Sprintf("[package]\nname = \"busybox\"\n\n[sources.busybox]\nhash = %q\nmirrors = [\"https://example.invalid/busybox\"]\n", hex.EncodeToString(sum[:])),
 		"packages/core/busybox/Containerfile": "FROM scratch AS build\nADD --chmod=0755 fetch/busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nFROM scratch\nCOPY --from=build / /\n",
 		"packages/core/fetcher/package.toml":  "[package]\nname = \"fetcher\"\n",
 		"packages/core/fetcher/Containerfile": "FROM stagex/core-busybox\nRUN wget -q -O /downloaded " + url + "\nRUN --network=none cp /downloaded /built\n",
