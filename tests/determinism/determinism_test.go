@@ -1,7 +1,6 @@
 package determinism
 
 import (
-	"github.com/stevedore-build/stevedore/tests/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // TestExamplesDeterministic builds examples/ from two different folders,

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/stevedore-build/stevedore/tests/testenv"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // stevedore is the binary under test (testenv.Stevedore).
