@@ -137,6 +137,11 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	if err != nil {
 		return nil, nil, err
 	}
+	if p.hostNet {
+		// With the host's network, BuildKit gives the host's resolv.conf as
+		// it is (its resolv-host.conf), not the filtered one.
+		resolv = hostResolvConf
+	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
 		CgroupsPath: cgroupsPath(rd.ID), HostNetwork: p.hostNet,
