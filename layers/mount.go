@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -88,12 +89,27 @@ func mountOverlay(s overlaySpec) (unmount func() error, err error) {
 		return nil, fmt.Errorf("mount overlay %s (%d lowers): %w", s.target, len(s.lowers), err)
 	}
 	return func() error {
-		if err := unix.Unmount(s.target, 0); err != nil {
+		if err := unmountBusy(s.target); err != nil {
 			return fmt.Errorf("unmount overlay %s: %w", s.target, err)
 		}
 		removeEmpty()
 		return nil
 	}, nil
+}
+
+// unmountBusy unmounts target. A mount can be briefly busy while another
+// build running in the same process forks a sandbox or closes its last
+// file in it; it is retried, and finally detached lazily (the kernel
+// frees it once unused), which is safe because the caller is done with it.
+func unmountBusy(target string) error {
+	var err error
+	for i := 0; i < 10; i++ {
+		if err = unix.Unmount(target, 0); !errors.Is(err, unix.EBUSY) {
+			return err
+		}
+		time.Sleep(time.Duration(i+1) * 10 * time.Millisecond)
+	}
+	return unix.Unmount(target, unix.MNT_DETACH)
 }
 
 // absolute makes every path absolute: the mount may run in another
