@@ -69,7 +69,10 @@ func runCommandString(args []string, buildArgs []instructions.KeyValuePairOption
 }
 
 // dispatchRun runs the command in the sandbox on the stage's filesystem
-// and commits what it changed as a layer.
+// and commits what it changed as a layer. A fetch step (no
+// --network=none) gets the host's network only when the build allows it,
+// and then its layer is recorded for bundles; a recorded layer for the
+// same key is reused instead of running it.
 func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instructions.RunCommand) error {
 	if d.b.Runner == nil {
 		return fmt.Errorf("RUN needs a sandbox runner")
@@ -81,11 +84,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
 	hostNet := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
-	var limits []string
-	for _, u := range d.t.Ulimits {
-		limits = append(limits, u.String())
-	}
-	ck := d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+	ck := d.runKey(s, args, network)
 	if network != instructions.NetworkNone {
 		if ok, err := d.recordedFetchStep(ctx, s, ck); ok || err != nil {
 			if err == nil {
@@ -98,28 +97,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 		fmt.Fprintf(d.log, "[%s] this fetch step runs with the host's network\n", s.name)
 	}
 	err = d.commit(ctx, s, ck, func(root string) error {
-		res, err := d.b.Runner.Run(ctx, sandbox.Spec{
-			Rootfs:      root,
-			Args:        args,
-			Env:         s.env.toArray(),
-			Cwd:         s.workdir,
-			User:        s.user,
-			Rlimits:     d.t.Ulimits,
-			HostNetwork: hostNet,
-			Stdout:      d.log,
-			Stderr:      d.log,
-		})
-		if err != nil {
-			return err
-		}
-		if res.ExitCode != 0 {
-			msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
-			if network != instructions.NetworkNone && !hostNet {
-				msg += " (this RUN has no --network=none but ran without network, as every RUN does by default; if it is a fetch step that needs the network, build with --network-for-fetch-steps, or with a bundle that recorded it)"
-			}
-			return fmt.Errorf("%s", msg)
-		}
-		return nil
+		return d.runInSandbox(ctx, s, root, args, network, hostNet)
 	})
 	if err != nil {
 		return err
@@ -131,4 +109,41 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	}
 	d.historyEntry(s, history, true, true)
 	return nil
+}
+
+// runKey is a RUN's cache key: argv, environment, working directory,
+// user, limits and network mode.
+func (d *dispatcher) runKey(s *stageState, args []string, network string) string {
+	var limits []string
+	for _, u := range d.t.Ulimits {
+		limits = append(limits, u.String())
+	}
+	return d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+}
+
+// runInSandbox runs args on root and turns a non-zero exit into an error
+// that says, for a RUN without --network=none, that it had no network.
+func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, hostNet bool) error {
+	res, err := d.b.Runner.Run(ctx, sandbox.Spec{
+		Rootfs:      root,
+		Args:        args,
+		Env:         s.env.toArray(),
+		Cwd:         s.workdir,
+		User:        s.user,
+		Rlimits:     d.t.Ulimits,
+		HostNetwork: hostNet,
+		Stdout:      d.log,
+		Stderr:      d.log,
+	})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
+	if network != instructions.NetworkNone && !hostNet {
+		msg += " (this RUN has no --network=none but ran without network, as every RUN does by default; if it is a fetch step that needs the network, build with --network-for-fetch-steps, or with a bundle that recorded it)"
+	}
+	return fmt.Errorf("%s", msg)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -74,25 +75,11 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 }
 
 func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []string) error {
-	var progress = cmd.ErrOrStderr()
-	mode := o.Progress
-	if mode == "auto" {
-		mode = "plain"
-		if f, ok := progress.(*os.File); ok && isTerminal(f) {
-			mode = "tty"
-		}
+	progress, done, err := progressWriter(cmd, o.Progress)
+	if err != nil {
+		return err
 	}
-	switch mode {
-	case "plain":
-	case "tty":
-		live := newTTYProgress(progress)
-		defer live.Close()
-		progress = live
-	case "quiet":
-		progress = nil
-	default:
-		return usageErrorf("--progress=%s: want auto, plain, tty or quiet", o.Progress)
-	}
+	defer done()
 	// BuildKit's daemon runs with umask 022; files the build creates
 	// without explicit modes must not depend on the caller's umask.
 	syscall.Umask(0o022)
@@ -105,24 +92,9 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	if err != nil {
 		return err
 	}
-	work := o.WorkDir
-	if work == "" {
-		work = filepath.Join(t.Root, ".stevedore", "work")
-	}
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return fmt.Errorf("create work dir: %w", err)
-	}
-	runner, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)})
+	b, cacheDir, err := newBuilder(t.Root, o)
 	if err != nil {
 		return err
-	}
-	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
-	cacheDir := filepath.Join(t.Root, ".stevedore", "cache")
-	if o.NoCache {
-		cacheDir = ""
-	} else {
-		b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
-		b.FetchSteps = filepath.Join(t.Root, filepath.FromSlash(bundle.FetchStepsDir))
 	}
 	images, err := newImageResolver(t.Root, o)
 	if err != nil {
@@ -140,6 +112,54 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		NetworkForFetchSteps: o.NetworkForFetchSteps,
 		Jobs:                 o.Jobs,
 	})
+}
+
+// progressWriter picks the progress display: a live view on a terminal
+// (auto or tty), prefixed lines (plain) or nothing (quiet).
+func progressWriter(cmd *cobra.Command, mode string) (io.Writer, func(), error) {
+	w := cmd.ErrOrStderr()
+	if mode == "auto" {
+		mode = "plain"
+		if f, ok := w.(*os.File); ok && isTerminal(f) {
+			mode = "tty"
+		}
+	}
+	switch mode {
+	case "plain":
+		return w, func() {}, nil
+	case "tty":
+		live := newTTYProgress(w)
+		return live, func() { live.Close() }, nil
+	case "quiet":
+		return nil, func() {}, nil
+	}
+	return nil, nil, usageErrorf("--progress=%s: want auto, plain, tty or quiet", mode)
+}
+
+// newBuilder sets up the executor: work directory, sandbox and, unless
+// --no-cache, the layer cache and fetch-step records; it returns the
+// target cache directory ("" without cache).
+func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error) {
+	work := o.WorkDir
+	if work == "" {
+		work = filepath.Join(root, ".stevedore", "work")
+	}
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create work dir: %w", err)
+	}
+	runner, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)})
+	if err != nil {
+		return nil, "", err
+	}
+	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
+	if o.NoCache {
+		return b, "", nil
+	}
+	// The layer cache sits next to the work directory: publishing an entry
+	// renames a layer directory into it.
+	b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
+	b.FetchSteps = filepath.Join(root, filepath.FromSlash(bundle.FetchStepsDir))
+	return b, filepath.Join(root, ".stevedore", "cache"), nil
 }
 
 // newImageResolver wires the image sources: --image-source in order, then
