@@ -37,9 +37,14 @@ func (s overlaySpec) fsconfigMount() (err error) {
 	if s.upper != "" {
 		set = append(set, [2]string{"upperdir", s.upper}, [2]string{"workdir", s.work})
 	}
-	for _, kv := range append(set, overlayOptions...) {
+	for _, kv := range append(set, mountOptions()...) {
 		if err := unix.FsconfigSetString(fd, kv[0], kv[1]); err != nil {
 			return fsconfigErr(fd, kv[0]+"="+kv[1], err)
+		}
+	}
+	if userXattr() {
+		if err := unix.FsconfigSetFlag(fd, "userxattr"); err != nil {
+			return fsconfigErr(fd, "userxattr", err)
 		}
 	}
 	if err := unix.FsconfigCreate(fd); err != nil {

@@ -34,8 +34,11 @@ func (s overlaySpec) legacyData() (dir, data string) {
 	if s.upper != "" {
 		opts = append(opts, "upperdir="+rel(s.upper), "workdir="+rel(s.work))
 	}
-	for _, o := range overlayOptions {
+	for _, o := range mountOptions() {
 		opts = append(opts, o[0]+"="+o[1])
+	}
+	if userXattr() {
+		opts = append(opts, "userxattr")
 	}
 	return dir, strings.Join(opts, ",")
 }

@@ -81,7 +81,11 @@ func applyOptions(lowers []string) []archive.ApplyOpt {
 	}
 	parents := slices.Clone(lowers)
 	slices.Reverse(parents)
-	return []archive.ApplyOpt{archive.WithConvertWhiteout(archive.OverlayConvertWhiteout), archive.WithParents(parents)}
+	convert := archive.OverlayConvertWhiteout
+	if userXattr() {
+		convert = overlayConvertWhiteoutUser
+	}
+	return []archive.ApplyOpt{archive.WithConvertWhiteout(convert), archive.WithParents(parents)}
 }
 
 // decompress detects gzip by its magic number and otherwise reads a tar.

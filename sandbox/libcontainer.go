@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	// Registers the cgroup device-rule manager libcontainer needs.
+	"github.com/moby/sys/userns"
 	_ "github.com/opencontainers/cgroups/devices"
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/configs"
@@ -142,14 +143,22 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 		// it is (its resolv-host.conf), not the filtered one.
 		resolv = hostResolvConf
 	}
+	cgPath := cgroupsPath(rd.ID)
+	if userns.RunningInUserNS() {
+		// No cgroup can be made; an empty path lets libcontainer skip
+		// them (ErrRootless) instead of failing.
+		cgPath = ""
+	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgroupsPath(rd.ID), HostNetwork: p.hostNet,
+		CgroupsPath: cgPath, HostNetwork: p.hostNet, InUserNS: userns.RunningInUserNS(),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s})
+	// Rootless (as root of a user namespace), cgroups cannot be created;
+	// libcontainer then runs without them, as sandbox-notes.md found.
+	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s, RootlessCgroups: userns.RunningInUserNS()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("convert sandbox spec: %w", err)
 	}

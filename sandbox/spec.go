@@ -19,6 +19,10 @@ type specInput struct {
 	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
 	CgroupsPath string // cgroupfs path of this run
 	HostNetwork bool   // share the host's network namespace (fetch steps)
+	// InUserNS: stevedore runs rootless, as root of a user namespace. The
+	// kernel refuses a cgroup v1 mount there, so the hierarchy is bound
+	// read-only from the host instead (the same view).
+	InUserNS bool
 }
 
 // buildkitSpec returns the OCI spec BuildKit's runc executor generates for a
@@ -57,6 +61,14 @@ func buildkitSpec(in specInput) (*specs.Spec, error) {
 				{Type: specs.CgroupNamespace},
 			},
 		},
+	}
+	if in.InUserNS {
+		for i, m := range s.Mounts {
+			if m.Destination == "/sys/fs/cgroup" {
+				s.Mounts[i] = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys/fs/cgroup",
+					Options: []string{"rbind", "ro", "nosuid", "noexec", "nodev"}}
+			}
+		}
 	}
 	if in.HostNetwork {
 		s.Linux.Namespaces = withoutNamespace(s.Linux.Namespaces, specs.NetworkNamespace)

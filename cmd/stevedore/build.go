@@ -75,6 +75,9 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 }
 
 func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []string) error {
+	if rootless() {
+		return reexecRootless(cmd)
+	}
 	progress, done, err := progressWriter(cmd, o.Progress)
 	if err != nil {
 		return err

@@ -23,6 +23,12 @@ const (
 )
 
 func main() {
+	// A rootless build re-executes stevedore in a user namespace; the
+	// child waits there for its id maps, then starts over as its root.
+	if err := continueInUserNS(); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: %v\n", err)
+		os.Exit(exitFailure)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

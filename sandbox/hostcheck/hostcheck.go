@@ -14,8 +14,8 @@ import (
 type Check struct {
 	Name string
 	OK   bool
-	// Required checks must pass for a build to run; the others describe
-	// what rootless use (not supported yet) would need.
+	// Required checks must pass for a build to run: as root, or rootless
+	// (which adds user namespaces, subordinate ranges and newuidmap).
 	Required bool
 	Detail   string
 	Fix      string // what to do when not OK
@@ -49,7 +49,8 @@ type Input struct {
 	Root string
 }
 
-// Run runs every check.
+// Run runs every check. Rootless builds need no cgroups (the sandbox runs
+// without them) but a user namespace with the caller's subordinate ranges.
 func Run(in Input) []Check {
 	checks := []Check{privileges(in), namespaces(in), userns(in), overlay(in), cgroups(in), nofile(in)}
 	checks = append(checks, disk(in)...)
@@ -70,13 +71,12 @@ func OK(cs []Check) bool {
 func (in Input) path(p string) string { return filepath.Join(in.Root, p) }
 
 func privileges(in Input) Check {
-	c := Check{Name: "privileges", Required: true, OK: in.UID == 0}
-	if c.OK {
+	c := Check{Name: "privileges", OK: true}
+	if in.UID == 0 {
 		c.Detail = "running as root"
 		return c
 	}
-	c.Detail = fmt.Sprintf("running as uid %d; stevedore build needs root (rootless builds are not supported yet)", in.UID)
-	c.Fix = "run stevedore as root, e.g. with sudo"
+	c.Detail = fmt.Sprintf("running as uid %d: builds run rootless, in a user namespace (the checks below)", in.UID)
 	return c
 }
 
@@ -94,7 +94,7 @@ func namespaces(in Input) Check {
 }
 
 func userns(in Input) Check {
-	c := Check{Name: "user namespaces", OK: true, Detail: "unprivileged user namespaces allowed"}
+	c := Check{Name: "user namespaces", OK: true, Required: in.UID != 0, Detail: "unprivileged user namespaces allowed"}
 	if v, err := readInt(in.path("/proc/sys/user/max_user_namespaces")); err == nil && v == 0 {
 		c.OK, c.Detail = false, "user.max_user_namespaces is 0"
 		c.Fix = "sysctl -w user.max_user_namespaces=15000"
@@ -119,7 +119,7 @@ func overlay(in Input) Check {
 }
 
 func cgroups(in Input) Check {
-	c := Check{Name: "cgroups", Required: true}
+	c := Check{Name: "cgroups", Required: in.UID == 0}
 	if _, err := os.Stat(in.path("/sys/fs/cgroup/cgroup.controllers")); err == nil {
 		c.OK, c.Detail = true, "cgroup v2"
 		return c
@@ -167,7 +167,7 @@ func disk(in Input) []Check {
 
 // subids checks the caller's range in /etc/subuid or /etc/subgid.
 func subids(in Input, kind string) Check {
-	c := Check{Name: kind + " range"}
+	c := Check{Name: kind + " range", Required: in.UID != 0}
 	if in.UID == 0 {
 		c.OK, c.Detail = true, "not needed as root"
 		return c
@@ -213,7 +213,7 @@ func rangeSize(file, name, uid string) (uint64, error) {
 // idmapTools checks that newuidmap and newgidmap can map ranges: setuid
 // root or with file capabilities.
 func idmapTools(in Input) Check {
-	c := Check{Name: "newuidmap/newgidmap", OK: true, Detail: "setuid or with capabilities"}
+	c := Check{Name: "newuidmap/newgidmap", OK: true, Required: in.UID != 0, Detail: "setuid or with capabilities"}
 	for _, tool := range []string{"newuidmap", "newgidmap"} {
 		p := in.path("/usr/bin/" + tool)
 		fi, err := os.Stat(p)

@@ -28,8 +28,8 @@ func fakeHost(t *testing.T) string {
 	write("etc/subgid", "alice:100000:65536\n")
 	write("usr/bin/newuidmap", "")
 	write("usr/bin/newgidmap", "")
-	os.Chmod(filepath.Join(root, "usr/bin/newuidmap"), 0o4755)
-	os.Chmod(filepath.Join(root, "usr/bin/newgidmap"), 0o4755)
+	os.Chmod(filepath.Join(root, "usr/bin/newuidmap"), 0o755|os.ModeSetuid)
+	os.Chmod(filepath.Join(root, "usr/bin/newgidmap"), 0o755|os.ModeSetuid)
 	return root
 }
 
@@ -66,9 +66,6 @@ func TestProblemsAreNamed(t *testing.T) {
 		{"low nofile", func(r string) Input {
 			return Input{UID: 0, NofileHard: 4096, NeedNofile: 16384, Root: r}
 		}, "nofile limit", "hard limit 4096, builds set 16384"},
-		{"not root", func(r string) Input {
-			return Input{UID: 1000, User: "alice", NofileHard: 20000, NeedNofile: 16384, Root: r}
-		}, "privileges", "needs root"},
 		{"no overlay", func(r string) Input {
 			os.WriteFile(filepath.Join(r, "proc/filesystems"), []byte("nodev\tproc\n"), 0o644)
 			return Input{UID: 0, NofileHard: 20000, NeedNofile: 16384, Root: r}
@@ -100,5 +97,19 @@ func TestRangeSizeAddsUpRanges(t *testing.T) {
 	got, err := rangeSize(f, "alice", "1000")
 	if err != nil || got != 66536 {
 		t.Errorf("rangeSize = %d, %v; want 66536", got, err)
+	}
+}
+
+// Rootless is a supported mode: it needs the user-namespace checks, and a
+// missing subordinate range makes the host unfit (exit 1 in doctor).
+func TestRootlessRequirements(t *testing.T) {
+	root := fakeHost(t)
+	ok := Run(Input{UID: 1000, User: "alice", NofileHard: 20000, NeedNofile: 16384, Root: root})
+	if !OK(ok) {
+		t.Errorf("a rootless host with ranges fails: %v", ok)
+	}
+	bad := Run(Input{UID: 1001, User: "bob", NofileHard: 20000, NeedNofile: 16384, Root: root})
+	if OK(bad) {
+		t.Error("a user without a subuid range passes")
 	}
 }

@@ -2,8 +2,6 @@ package parity
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/plan"
 	"github.com/stevedore-build/stevedore/tests/parity/buildkitref"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // parityTrees are the recipe trees whose every target must build to the
@@ -123,37 +122,6 @@ func copyTree(t testing.TB, src string) string {
 			t.Fatalf("mirror.sh: %v\n%s", err, out)
 		}
 	}
-	substituteHashes(t, root)
+	testenv.SubstituteHashes(t, root)
 	return root
-}
-
-// substituteHashes replaces @SHA256:<file>@ in package.toml files with the
-// SHA-256 of mirror/<file>, so trees can use host binaries as sources.
-func substituteHashes(t testing.TB, root string) {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(root, "packages", "*", "*", "package.toml"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(data)
-		for {
-			i := strings.Index(s, "@SHA256:")
-			if i < 0 {
-				break
-			}
-			j := strings.Index(s[i+1:], "@")
-			name := s[i+len("@SHA256:") : i+1+j]
-			content, err := os.ReadFile(filepath.Join(root, "mirror", name))
-			if err != nil {
-				t.Fatalf("%s: hash of %s: %v", f, name, err)
-			}
-			sum := sha256.Sum256(content)
-			s = s[:i] + hex.EncodeToString(sum[:]) + s[i+1+j+1:]
-		}
-		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

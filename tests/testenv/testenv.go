@@ -6,6 +6,8 @@ package testenv
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -91,4 +93,35 @@ func Must(t *testing.T, dir, name string, args ...string) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// SubstituteHashes replaces @SHA256:<file>@ in package.toml files with the
+// SHA-256 of mirror/<file>, so trees can use host binaries as sources.
+func SubstituteHashes(t testing.TB, root string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(root, "packages", "*", "*", "package.toml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(data)
+		for {
+			i := strings.Index(s, "@SHA256:")
+			if i < 0 {
+				break
+			}
+			j := strings.Index(s[i+1:], "@")
+			name := s[i+len("@SHA256:") : i+1+j]
+			content, err := os.ReadFile(filepath.Join(root, "mirror", name))
+			if err != nil {
+				t.Fatalf("%s: hash of %s: %v", f, name, err)
+			}
+			sum := sha256.Sum256(content)
+			s = s[:i] + hex.EncodeToString(sum[:]) + s[i+1+j+1:]
+		}
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
