@@ -52,7 +52,7 @@ type Input struct {
 // Run runs every check. Rootless builds need no cgroups (the sandbox runs
 // without them) but a user namespace with the caller's subordinate ranges.
 func Run(in Input) []Check {
-	checks := []Check{privileges(in), namespaces(in), userns(in), overlay(in), cgroups(in), nofile(in)}
+	checks := []Check{privileges(in), namespaces(in), userns(in), overlay(in), overlayUserns(in), cgroups(in), nofile(in)}
 	checks = append(checks, disk(in)...)
 	checks = append(checks, subids(in, "subuid"), subids(in, "subgid"), idmapTools(in))
 	return checks
@@ -115,6 +115,27 @@ func overlay(in Input) Check {
 	}
 	c.Detail = "the kernel does not list overlay in /proc/filesystems"
 	c.Fix = "modprobe overlay (CONFIG_OVERLAY_FS)"
+	return c
+}
+
+// overlayUserns checks that overlayfs can be mounted in a user namespace
+// with userxattr (Linux 5.11), which rootless builds use.
+func overlayUserns(in Input) Check {
+	c := Check{Name: "overlayfs in userns", Required: in.UID != 0}
+	rel, err := os.ReadFile(in.path("/proc/sys/kernel/osrelease"))
+	if err != nil {
+		c.Detail = fmt.Sprintf("cannot read the kernel release: %v", err)
+		c.Fix = "use Linux 5.11 or later"
+		return c
+	}
+	var major, minor int
+	fmt.Sscanf(strings.TrimSpace(string(rel)), "%d.%d", &major, &minor)
+	c.OK = major > 5 || major == 5 && minor >= 11
+	c.Detail = "Linux " + strings.TrimSpace(string(rel))
+	if !c.OK {
+		c.Detail += ": overlay mounts in a user namespace need 5.11 (userxattr)"
+		c.Fix = "build as root, or use a newer kernel"
+	}
 	return c
 }
 

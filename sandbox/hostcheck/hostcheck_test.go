@@ -22,6 +22,7 @@ func fakeHost(t *testing.T) string {
 		write("proc/self/ns/"+ns, "")
 	}
 	write("proc/filesystems", "nodev\tproc\nnodev\toverlay\n")
+	write("proc/sys/kernel/osrelease", "6.1.0-41-amd64\n")
 	write("proc/sys/user/max_user_namespaces", "15000\n")
 	write("sys/fs/cgroup/cgroup.controllers", "cpu memory\n")
 	write("etc/subuid", "alice:100000:65536\n")
@@ -74,6 +75,10 @@ func TestProblemsAreNamed(t *testing.T) {
 			os.Remove(filepath.Join(r, "proc/self/ns/net"))
 			return Input{UID: 0, NofileHard: 20000, NeedNofile: 16384, Root: r}
 		}, "namespaces", "no net namespace"},
+		{"old kernel rootless", func(r string) Input {
+			os.WriteFile(filepath.Join(r, "proc/sys/kernel/osrelease"), []byte("5.10.0-28-amd64\n"), 0o644)
+			return Input{UID: 1000, User: "alice", NofileHard: 20000, NeedNofile: 16384, Root: r}
+		}, "overlayfs in userns", "need 5.11"},
 		{"newuidmap not setuid", func(r string) Input {
 			os.Chmod(filepath.Join(r, "usr/bin/newuidmap"), 0o755)
 			return Input{UID: 1000, User: "alice", NofileHard: 20000, NeedNofile: 16384, Root: r}
