@@ -1,6 +1,7 @@
 package determinism
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,4 +148,36 @@ func TestWarmBuildIsCached(t *testing.T) {
 		t.Errorf("only %d layers came from the layer cache:\n%s", n, out)
 	}
 	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
+}
+
+// TestConcurrentBuildsShareCache: two builds of one tree at the same time
+// share its layer cache, sandbox state and out/ safely: both succeed and
+// the outputs verify.
+func TestConcurrentBuildsShareCache(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("building needs root")
+	}
+	bin := stevedore(t)
+	root := filepath.Join(t.TempDir(), "tree")
+	sh(t, "", "cp -a ../../examples "+root)
+	os.RemoveAll(filepath.Join(root, "out"))
+	os.RemoveAll(filepath.Join(root, ".stevedore"))
+	sh(t, root, "sh mirror.sh mirror && "+bin+" --tree . fetch --offline --mirror-dir mirror --progress=quiet")
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			cmd := exec.Command(bin, "--tree", root, "build", "--progress=quiet", "--jobs", "2")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%v\n%s", err, out)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent build: %v", err)
+		}
+	}
+	sh(t, root, bin+" --tree . verify")
 }
