@@ -128,7 +128,7 @@ func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, 
 		return fn(d.t.ContextDir, true, "")
 	}
 	for _, dep := range s.deps {
-		if dep.name != c.from && strconv.Itoa(dep.index) != c.from {
+		if !strings.EqualFold(dep.name, c.from) && strconv.Itoa(dep.index) != c.from {
 			continue
 		}
 		switch {

@@ -3,6 +3,7 @@ package assemble
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -42,7 +43,7 @@ func (p *plan) linkSources(t Target) error {
 // context, scratch or a named image.
 func (p *plan) resolveBase(s *stageState, t Target) error {
 	name := s.stage.BaseName
-	if b, ok := p.byName[name]; ok && b.index < s.index {
+	if b, ok := p.byName[strings.ToLower(name)]; ok && b.index < s.index {
 		s.base = b
 		return nil
 	}
@@ -71,7 +72,7 @@ func (p *plan) copySource(s *stageState, c *instructions.CopyCommand, t Target, 
 		}
 		return src, nil
 	}
-	if src, ok := p.byName[c.From]; ok {
+	if src, ok := p.byName[strings.ToLower(c.From)]; ok {
 		if src.index >= s.index {
 			return nil, cmdErr(p.path, c, "cannot copy from stage %q, it needs to be defined before current stage %q", c.From, s.name)
 		}

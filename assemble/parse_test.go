@@ -105,3 +105,14 @@ func TestPlanErrors(t *testing.T) {
 		t.Errorf("missing target: %v", err)
 	}
 }
+
+// Stage names match case-insensitively, as in BuildKit (it lowercases them).
+func TestPlanStageNamesIgnoreCase(t *testing.T) {
+	p, err := planOf(t, "FROM scratch AS Build\nFROM scratch\nCOPY --from=BUILD /a /a\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.states[1].deps) != 1 || p.states[1].deps[0] != p.states[0] {
+		t.Errorf("COPY --from=BUILD did not resolve to stage build")
+	}
+}
