@@ -1,13 +1,13 @@
 package assemble
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // linkOrCopy makes dst a hard link to src, or a copy when linking fails.
@@ -25,30 +25,12 @@ func linkOrCopy(src, dst string) error {
 }
 
 func writeAtomic(p string, data []byte) error {
-	return writeAtomicFrom(p, bytesReader(data))
+	return atomicfile.Write(p, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 func writeAtomicFrom(p string, r io.Reader) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, r); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return atomicfile.Write(p, func(w io.Writer) error { _, err := io.Copy(w, r); return err })
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // blobOf describes a recorded blob from its metadata; Unpack verifies the
 // digests while reading.

@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // Spec is what a bundle carries. The caller (cmd/) computes it from the
@@ -79,7 +81,7 @@ func Create(tree string, spec Spec, file string) (*Manifest, error) {
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	if err := writeFileAtomic(file, func(w io.Writer) error { return writeBundle(w, tree, m) }); err != nil {
+	if err := atomicfile.Write(file, func(w io.Writer) error { return writeBundle(w, tree, m) }); err != nil {
 		return nil, fmt.Errorf("bundle to %s: %w", file, err)
 	}
 	return m, nil

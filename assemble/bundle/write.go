@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // write puts one member in place: a source directly (atomically), an image
@@ -22,7 +24,7 @@ func (u *unpacker) write(r io.Reader, mb Member) error {
 			return err
 		}
 		u.rep.Sources++
-		return writeFileAtomic(dst, func(w io.Writer) error { return copyChecked(w, r, mb) })
+		return atomicfile.Write(dst, func(w io.Writer) error { return copyChecked(w, r, mb) })
 	}
 	parts := strings.SplitN(mb.Path, "/", 3) // out, <image>, rest
 	image, rest := parts[1], parts[2]
@@ -88,7 +90,7 @@ func (u *unpacker) finishImages() error {
 	}
 	sort.Strings(images)
 	for _, im := range images {
-		if err := syncDir(u.tmp[im]); err != nil {
+		if err := atomicfile.SyncDir(u.tmp[im]); err != nil {
 			return err
 		}
 		if err := os.Rename(u.tmp[im], filepath.Join(u.tree, "out", im)); err != nil {
@@ -101,7 +103,7 @@ func (u *unpacker) finishImages() error {
 	if len(images) == 0 {
 		return nil // nothing was put into out/ (it may not even exist)
 	}
-	return syncDir(filepath.Join(u.tree, "out"))
+	return atomicfile.SyncDir(filepath.Join(u.tree, "out"))
 }
 
 // cleanup removes the temp directories of images not put in place.

@@ -2,43 +2,12 @@ package export
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-)
 
-// writeFileAtomic writes path through fill: to a temp file in the same
-// directory, fsynced, then renamed over path. On error the temp file is
-// removed and path is untouched.
-func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
+)
 
 // writeDirAtomic fills a temp directory next to dir, fsyncs every file in
 // it and renames it to dir. An existing dir is replaced only when it is an
@@ -105,7 +74,7 @@ func replaceDir(tmp, dir string) error {
 	if old != "" {
 		os.RemoveAll(old)
 	}
-	return syncDir(filepath.Dir(dir))
+	return atomicfile.SyncDir(filepath.Dir(dir))
 }
 
 // syncTree fsyncs every file and directory under root.
@@ -121,13 +90,4 @@ func syncTree(root string) error {
 		defer f.Close()
 		return f.Sync()
 	})
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

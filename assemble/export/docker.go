@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // WriteDockerArchive writes the image StageX records (index.json ->
@@ -15,7 +17,7 @@ import (
 // manifest, so the manifest digest cannot be kept; the config and layer
 // blobs are copied byte for byte and verified.
 func (s *Source) WriteDockerArchive(file string) error {
-	if err := writeFileAtomic(file, s.WriteDockerTar); err != nil {
+	if err := atomicfile.Write(file, s.WriteDockerTar); err != nil {
 		return fmt.Errorf("export %s to %s: %w", s.Target, file, err)
 	}
 	return nil

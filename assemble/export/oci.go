@@ -10,6 +10,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // layoutFile is the oci-layout file of every OCI image layout.
@@ -57,7 +59,7 @@ func (s *Source) WriteOCIDir(dir string) error {
 // WriteOCIArchive writes the image as a tar of an OCI layout (podman load,
 // skopeo oci-archive:FILE), atomically.
 func (s *Source) WriteOCIArchive(file string) error {
-	if err := writeFileAtomic(file, s.WriteOCITar); err != nil {
+	if err := atomicfile.Write(file, s.WriteOCITar); err != nil {
 		return fmt.Errorf("export %s to %s: %w", s.Target, file, err)
 	}
 	return nil

@@ -24,6 +24,7 @@ var forbidden = []struct {
 	{"recipes/fetch", []string{module + "/sandbox", module + "/recipes/plan", module + "/recipes/containerfile", "github.com/opencontainers/runc"}},
 	{"layers", []string{"net", "net/http", module + "/sandbox", module + "/recipes"}},
 	{"digests", []string{module + "/sandbox"}},
+	{"internal/atomicfile", []string{"net", "net/http", module + "/sandbox", module + "/recipes", module + "/assemble"}},
 }
 
 func deps(t *testing.T, pkg string) map[string]bool {
