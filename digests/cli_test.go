@@ -16,18 +16,15 @@ import (
 
 	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/digests/internal/ocitest"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
-// stevedoreBin returns $STEVEDORE_BIN (set by make test) or builds the CLI.
+// stevedoreBin is the binary under test (testenv.Stevedore).
 func stevedoreBin(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("STEVEDORE_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "stevedore")
-	cmd := exec.Command("go", "build", "-tags", "osusergo,netgo,seccomp", "-o", bin, "github.com/stevedore-build/stevedore/cmd/stevedore")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build stevedore: %v\n%s", err, out)
+	bin, err := testenv.Stevedore("..", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/stevedore-build/stevedore/sandbox/sandboxtest"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 var (
@@ -35,12 +36,7 @@ func stevedoreBin(t *testing.T) string {
 			cliErr = err
 			return
 		}
-		cliPath = filepath.Join(dir, "stevedore")
-		cmd := exec.Command("go", "build", "-tags", "osusergo,netgo,seccomp", "-o", cliPath, "./cmd/stevedore")
-		cmd.Dir = filepath.Join(filepath.Dir(file), "..")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = errors.New(string(out))
-		}
+		cliPath, cliErr = testenv.Stevedore(filepath.Join(filepath.Dir(file), ".."), dir)
 	})
 	if cliErr != nil {
 		t.Fatalf("build stevedore: %v", cliErr)

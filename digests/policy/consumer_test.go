@@ -3,8 +3,6 @@ package policy
 import (
 	"bytes"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/digests/internal/ocitest"
 	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // TestSkopeoAcceptsSignedImage pushes an image to a registry on 127.0.0.1,
@@ -33,7 +32,7 @@ func TestSkopeoAcceptsSignedImage(t *testing.T) {
 	}
 	tree := t.TempDir()
 	ocitest.WriteLayout(t, digests.OutDir(tree, "core-hello"), "1.0")
-	addr := startRegistry(t)
+	addr, _ := testenv.StartRegistry(t)
 	scope := addr + "/stagex"
 	work := t.TempDir()
 	permissive := filepath.Join(work, "permissive.json")
@@ -87,39 +86,6 @@ func TestSkopeoAcceptsSignedImage(t *testing.T) {
 	} else {
 		t.Logf("rejected as expected: %v", err)
 	}
-}
-
-// startRegistry runs Debian's docker-registry on a free 127.0.0.1 port with
-// storage in a temp dir and returns host:port.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "config.yml")
-	os.WriteFile(conf, []byte(fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)), 0o644)
-	cmd := exec.Command("docker-registry", "serve", conf)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-	}
-	t.Fatalf("docker-registry did not start on %s:\n%s", addr, logs.String())
-	return ""
 }
 
 func skopeo(t *testing.T, args ...string) {

@@ -1,6 +1,7 @@
 package baseimages
 
 import (
+	"github.com/stevedore-build/stevedore/tests/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,7 +90,7 @@ func TestRegistry(t *testing.T) {
 	want := manifestDigest(t, tree, "user-app")
 	box := filepath.Join(tree, "out", "core-box")
 	top := topDigest(t, box)
-	addr, data := startRegistry(t)
+	addr, data := testenv.StartRegistry(t)
 	ref := addr + "/stagex/core-box:1"
 	must(t, tree, bin, "--tree", tree, "push", "core-box", ref)
 	app := appTree(t, ref)

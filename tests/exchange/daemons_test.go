@@ -3,39 +3,12 @@ package exchange
 import (
 	"bytes"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 )
-
-// startRegistry runs Debian's docker-registry on a free 127.0.0.1 port
-// with storage in a temp dir (as digests/policy's consumer test does) and
-// returns host:port. Not starting within 20 s fails the test.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	addr := freeAddr(t)
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "config.yml")
-	body := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
-	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logs := startDaemon(t, "docker-registry", "serve", conf)
-	ready := func() bool {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}
-	waitFor(t, "docker-registry on "+addr, logs, ready)
-	return addr
-}
 
 // containerdConfig is a private containerd: its own root, state and
 // sockets, no CRI plugin (not needed to import images, and it wants a
@@ -95,14 +68,4 @@ func waitFor(t *testing.T, what string, logs *bytes.Buffer, ready func() bool) {
 		}
 	}
 	t.Fatalf("%s did not start:\n%s", what, logs.String())
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

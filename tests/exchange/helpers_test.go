@@ -1,13 +1,8 @@
 package exchange
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
@@ -15,53 +10,12 @@ import (
 // copy of examples/. TestMain removes it.
 var scratch string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "stevedore-exchange-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scratch = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.MainWithScratch(m, "stevedore-exchange-", &scratch) }
 
 // slow is testenv.Slow.
 func slow(t *testing.T, tools ...string) {
 	t.Helper()
 	testenv.Slow(t, tools...)
-}
-
-var (
-	buildOnce sync.Once
-	builtTree string
-	buildErr  error
-	binPath   string
-)
-
-// built returns the stevedore binary and a tree where examples/ has been
-// fetched and built (once per test binary).
-func built(t *testing.T) (bin, tree string) {
-	t.Helper()
-	buildOnce.Do(func() {
-		binPath, buildErr = stevedore()
-		if buildErr == nil {
-			builtTree, buildErr = buildExamples(binPath, filepath.Join(scratch, "tree"))
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath, builtTree
-}
-
-// stevedore is the binary under test (testenv.Stevedore).
-func stevedore() (string, error) { return testenv.Stevedore("../..", scratch) }
-
-// buildExamples builds a copy of examples/ at root (testenv.BuildExamples).
-func buildExamples(bin, root string) (string, error) {
-	return root, testenv.BuildExamples(bin, "../..", root, nil)
 }
 
 // run is testenv.Run.
@@ -73,12 +27,20 @@ func must(t *testing.T, dir, name string, args ...string) string {
 	return testenv.Must(t, dir, name, args...)
 }
 
-// manifestDigest is what StageX records for target: out/ read by digests.
+var examples testenv.Examples
+
+// built returns the stevedore binary and a tree where examples/ has been
+// fetched and built (once per test binary).
+func built(t *testing.T) (bin, tree string) {
+	t.Helper()
+	return examples.Get(t, "../..", scratch, nil)
+}
+
+// manifestDigest is testenv.ManifestDigest.
 func manifestDigest(t *testing.T, tree, target string) string {
 	t.Helper()
-	img, err := digests.ReadImage(digests.OutDir(tree, target))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img.Digest.String()
+	return testenv.ManifestDigest(t, tree, target)
 }
+
+// stevedore is the binary under test (testenv.Stevedore).
+func stevedore() (string, error) { return testenv.Stevedore("../..", scratch) }

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"github.com/stevedore-build/stevedore/tests/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestPushPullByDigest(t *testing.T) {
 	slow(t, "docker-registry", "skopeo")
 	bin, tree := built(t)
 	top, manifest := topDigest(t, tree, "core-box"), manifestDigest(t, tree, "core-box")
-	addr := startRegistry(t)
+	addr, _ := testenv.StartRegistry(t)
 	repo := addr + "/stagex/core-box"
 	out := must(t, tree, bin, "--tree", tree, "push", "core-box", repo+":latest")
 	want := "pushed " + repo + "@" + top + " (image manifest " + manifest + ")"
