@@ -45,7 +45,7 @@ func hashSources(root string, srcs []string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if err := HashTree(h, m, full, true); err != nil {
+			if err := HashTree(h, m, full, true, nil); err != nil {
 				return "", err
 			}
 		}
@@ -59,8 +59,10 @@ func continuityRoot(root, p string) (string, error) { return fs.RootPath(root, p
 // name, mode, owner, size, modification time, link target and content. A
 // missing p hashes as missing. withRoot includes p's own metadata (a
 // COPY source); without it only what is below p counts (a context whose
-// root is a fresh directory each build).
-func HashTree(h hash.Hash, label, p string, withRoot bool) error {
+// root is a fresh directory each build). A regular file that is one of
+// known's files (same inode: the build's own links of sources it has just
+// verified) is hashed by its known SHA-256 instead of being read again.
+func HashTree(h hash.Hash, label, p string, withRoot bool, known Known) error {
 	var paths []string
 	err := filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -82,14 +84,36 @@ func HashTree(h hash.Hash, label, p string, withRoot bool) error {
 		if q == p && !withRoot {
 			continue
 		}
-		if err := hashEntry(h, p, q); err != nil {
+		if err := hashEntry(h, p, q, known); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func hashEntry(h hash.Hash, root, p string) error {
+// Known maps files, by inode, to their verified SHA-256 (hex).
+type Known map[FileID]string
+
+// FileID names a file by device and inode, so hard links share it.
+type FileID struct{ Dev, Ino uint64 }
+
+// KnownFiles stats paths and maps each to its SHA-256 (sums[i] for
+// paths[i]); the caller has verified those sums.
+func KnownFiles(paths, sums []string) (Known, error) {
+	k := Known{}
+	for i, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			k[FileID{uint64(st.Dev), st.Ino}] = sums[i]
+		}
+	}
+	return k, nil
+}
+
+func hashEntry(h hash.Hash, root, p string, known Known) error {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return err
@@ -108,6 +132,8 @@ func hashEntry(h hash.Hash, root, p string) error {
 			return err
 		}
 		io.WriteString(h, t)
+	case fi.Mode().IsRegular() && knownSum(known, fi) != "":
+		io.WriteString(h, "sha256:"+knownSum(known, fi))
 	case fi.Mode().IsRegular():
 		f, err := os.Open(p)
 		if err != nil {
@@ -125,3 +151,12 @@ func hashEntry(h hash.Hash, root, p string) error {
 
 // joinFields serialises a list for a key.
 func joinFields(xs []string) string { return strings.Join(xs, "\x00") }
+
+// knownSum is fi's verified SHA-256 in known, or "".
+func knownSum(known Known, fi os.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || known == nil {
+		return ""
+	}
+	return known[FileID{uint64(st.Dev), st.Ino}]
+}

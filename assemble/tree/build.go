@@ -81,7 +81,7 @@ func buildOne(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Option
 }
 
 func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (err error) {
-	at, cleanup, err := prepare(ctx, t, tg, o)
+	at, known, cleanup, err := prepare(ctx, t, tg, o)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 	pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
 	key := ""
 	if o.CacheDir != "" {
-		if key, err = targetKey(at); err != nil {
+		if key, err = targetKey(at, known); err != nil {
 			return err
 		}
 		if cache.hit(tg.Name, key, out, pl) {
@@ -132,33 +132,37 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 }
 
 // prepare verifies the target's sources and builds its assemble.Target.
-func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (assemble.Target, func(), error) {
+func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (assemble.Target, assemble.Known, func(), error) {
 	none := func() {}
 	plat := o.Platform
 	if len(tg.Platforms) > 1 {
-		return assemble.Target{}, none, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
+		return assemble.Target{}, nil, none, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
 	}
 	if len(tg.Platforms) == 1 {
 		plat = tg.Platforms[0]
 	}
 	p, ok := containerfile.ParsePlatform(plat)
 	if !ok {
-		return assemble.Target{}, none, fmt.Errorf("platform %q is not os/arch[/variant]", plat)
+		return assemble.Target{}, nil, none, fmt.Errorf("platform %q is not os/arch[/variant]", plat)
 	}
 	epoch, err := strconv.ParseInt(tg.BuildArgs["SOURCE_DATE_EPOCH"], 10, 64)
 	if err != nil {
-		return assemble.Target{}, none, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
+		return assemble.Target{}, nil, none, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
 	}
 	items := sources.Items(t, []*recipes.Target{tg})
 	if err := fetch.Fetch(ctx, items, fetch.Options{Offline: true}); err != nil {
-		return assemble.Target{}, none, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
+		return assemble.Target{}, nil, none, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
 	}
 	if err := sources.Link(t, []*recipes.Target{tg}); err != nil {
-		return assemble.Target{}, none, err
+		return assemble.Target{}, nil, none, err
+	}
+	known, err := verifiedFiles(items)
+	if err != nil {
+		return assemble.Target{}, nil, none, err
 	}
 	fetchCtx, err := fetchContext(o.Builder.WorkDir, items)
 	if err != nil {
-		return assemble.Target{}, none, err
+		return assemble.Target{}, nil, none, err
 	}
 	cleanup := func() { os.RemoveAll(fetchCtx) }
 	images := map[string]string{}
@@ -168,12 +172,12 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	if len(tg.ImageRefs) > 0 {
 		if o.Images == nil {
 			cleanup()
-			return assemble.Target{}, none, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
+			return assemble.Target{}, nil, none, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
 		}
 		resolved, err := o.Images.ResolveRefs(ctx, tg.ImageRefs, p)
 		if err != nil {
 			cleanup()
-			return assemble.Target{}, none, err
+			return assemble.Target{}, nil, none, err
 		}
 		maps.Copy(images, resolved)
 	}
@@ -190,7 +194,7 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		Epoch:                time.Unix(epoch, 0).UTC(),
 		Ulimits:              o.Ulimits,
 		NetworkForFetchSteps: o.NetworkForFetchSteps,
-	}, cleanup, nil
+	}, known, cleanup, nil
 }
 
 // fetchContext makes a directory holding exactly the target's verified
@@ -221,4 +225,15 @@ func progress(w io.Writer, format string, a ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format+"\n", a...)
 	}
+}
+
+// verifiedFiles maps the sources just verified to their SHA-256, for the
+// cache key (their links in the contexts share the inodes).
+func verifiedFiles(items []fetch.Item) (assemble.Known, error) {
+	paths := make([]string, len(items))
+	sums := make([]string, len(items))
+	for i, it := range items {
+		paths[i], sums[i] = it.Path(), it.SHA256
+	}
+	return assemble.KnownFiles(paths, sums)
 }

@@ -22,8 +22,9 @@ const cacheFormat = "stevedore-target-cache-v1"
 // recipe and every file of its context (names, modes, owners, sizes,
 // times, contents), its named contexts, the digests of the images it
 // uses, its build arguments, platform, stage target, limits, name and
-// version, and the cache format.
-func targetKey(at assemble.Target) (string, error) {
+// version, and the cache format. Sources prepare just verified (known)
+// are hashed by their SHA-256, not read a second and third time.
+func targetKey(at assemble.Target, known assemble.Known) (string, error) {
 	h := sha256.New()
 	field := func(k, v string) { fmt.Fprintf(h, "%s\x00%s\x00", k, v) }
 	field("format", cacheFormat)
@@ -43,11 +44,11 @@ func targetKey(at assemble.Target) (string, error) {
 		return "", err
 	}
 	field("containerfile", string(cf))
-	if err := assemble.HashTree(h, "context", at.ContextDir, false); err != nil {
+	if err := assemble.HashTree(h, "context", at.ContextDir, false, known); err != nil {
 		return "", err
 	}
 	for _, k := range sortedKeys(at.Contexts) {
-		if err := assemble.HashTree(h, "context:"+k, at.Contexts[k], false); err != nil {
+		if err := assemble.HashTree(h, "context:"+k, at.Contexts[k], false, known); err != nil {
 			return "", err
 		}
 	}
