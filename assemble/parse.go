@@ -13,6 +13,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 // plan is a parsed Containerfile with its stages resolved for one target,
@@ -20,7 +22,7 @@ import (
 type plan struct {
 	path       string
 	shlex      *shell.Lex
-	globalArgs *envList
+	globalArgs containerfile.Scope
 	states     []*stageState
 	byName     map[string]*stageState
 	target     *stageState
@@ -50,9 +52,13 @@ func parsePlan(t Target) (*plan, error) {
 	if targetName == "" {
 		targetName = stages[len(stages)-1].Name
 	}
-	p.globalArgs = defaultArgs(t, targetName)
-	if err := p.buildMetaArgs(metaArgs, t.BuildArgs); err != nil {
-		return nil, err
+	cmds := make([]*instructions.ArgCommand, len(metaArgs))
+	for i := range metaArgs {
+		cmds[i] = &metaArgs[i]
+	}
+	p.globalArgs, err = containerfile.GlobalScope(p.shlex, cmds, BuildPlatform, t.Platform, targetName, t.BuildArgs)
+	if err != nil {
+		return nil, locate(t.Containerfile, err)
 	}
 	if err := p.buildStates(stages, t); err != nil {
 		return nil, err
@@ -64,50 +70,6 @@ func parsePlan(t Target) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// defaultArgs are the automatic platform arguments of the global scope.
-func defaultArgs(t Target, targetName string) *envList {
-	if targetName == "" {
-		targetName = "default"
-	}
-	env := newEnvList()
-	bp, tp := BuildPlatform, t.Platform
-	for _, kv := range [][2]string{
-		{"BUILDPLATFORM", bp.String()}, {"BUILDOS", bp.OS}, {"BUILDOSVERSION", ""},
-		{"BUILDARCH", bp.Arch}, {"BUILDVARIANT", bp.Variant},
-		{"TARGETPLATFORM", tp.String()}, {"TARGETOS", tp.OS}, {"TARGETOSVERSION", ""},
-		{"TARGETARCH", tp.Arch}, {"TARGETVARIANT", tp.Variant}, {"TARGETSTAGE", targetName},
-	} {
-		v := kv[1]
-		if ov, ok := t.BuildArgs[kv[0]]; ok {
-			v = ov
-		}
-		env.set(kv[0], v)
-	}
-	return env
-}
-
-// buildMetaArgs evaluates the ARGs before the first FROM.
-func (p *plan) buildMetaArgs(cmds []instructions.ArgCommand, buildArgs map[string]string) error {
-	for _, cmd := range cmds {
-		for _, kp := range cmd.Args {
-			var value *string
-			if v, ok := buildArgs[kp.Key]; ok {
-				value = &v
-			} else if kp.Value != nil {
-				res, _, err := p.shlex.ProcessWord(*kp.Value, p.globalArgs)
-				if err != nil {
-					return locate(p.path, parser.WithLocation(err, cmd.Location()))
-				}
-				value = &res
-			}
-			if value != nil {
-				p.globalArgs.set(kp.Key, *value)
-			}
-		}
-	}
-	return nil
 }
 
 // buildStates expands base names and platforms and registers stages.

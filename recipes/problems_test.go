@@ -137,3 +137,23 @@ func TestTaggedStagexIsAnImage(t *testing.T) {
 		}
 	}
 }
+
+// A global ARG without a default is unset, not empty, as in BuildKit: the
+// plan must read FROM ${BASE-...} as the build does.
+func TestGlobalArgWithoutDefaultIsUnset(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":  "[package]\nname = \"a\"\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+		"packages/core/b/package.toml":  "[package]\nname = \"b\"\n",
+		"packages/core/b/Containerfile": "ARG BASE\nFROM ${BASE-stagex/core-a}\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range tree.Targets {
+		if tg.Name == "core-b" && (len(tg.Deps) != 1 || tg.Deps[0] != "core-a") {
+			t.Errorf("core-b deps = %v, want [core-a]", tg.Deps)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 		}
 		build, _ := containerfile.ParsePlatform(DefaultPlatform)
 		target, _ := containerfile.ParsePlatform(plat)
-		globals, err := f.GlobalArgs(tg.BuildArgs, containerfile.AutomaticArgs(build, target))
+		globals, err := f.GlobalArgs(tg.BuildArgs, build, target, tg.StageTarget)
 		if err != nil {
 			probs.add(f.Path, 0, "", "%v", err)
 			continue

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
@@ -31,56 +33,67 @@ func (p Platform) String() string {
 	return s
 }
 
-// AutomaticArgs are the platform arguments BuildKit defines in the global
-// scope for a build on build for target.
-func AutomaticArgs(build, target Platform) map[string]string {
-	return map[string]string{
-		"BUILDPLATFORM":  build.String(),
-		"BUILDOS":        build.OS,
-		"BUILDARCH":      build.Arch,
-		"BUILDVARIANT":   build.Variant,
-		"TARGETPLATFORM": target.String(),
-		"TARGETOS":       target.OS,
-		"TARGETARCH":     target.Arch,
-		"TARGETVARIANT":  target.Variant,
+// GlobalScope is the scope FROM lines are expanded in, exactly as
+// BuildKit's dockerfile2llb builds it (defaultArgs, then buildMetaArgs):
+// the automatic platform and stage arguments, each overridden by a build
+// argument of the same name, then every ARG before the first FROM, which
+// takes the build argument's value when there is one, else its default
+// expanded in the scope so far, else stays unset. targetStage is the
+// stage being built ("" for an unnamed last stage). The plan and the
+// build both use it, so they agree on every base name.
+func GlobalScope(lex *shell.Lex, metaArgs []*instructions.ArgCommand, build, target Platform, targetStage string, buildArgs map[string]string) (Scope, error) {
+	if targetStage == "" {
+		targetStage = "default"
 	}
+	env := Scope{}
+	for _, kv := range [][2]string{
+		{"BUILDPLATFORM", build.String()}, {"BUILDOS", build.OS}, {"BUILDOSVERSION", ""},
+		{"BUILDARCH", build.Arch}, {"BUILDVARIANT", build.Variant},
+		{"TARGETPLATFORM", target.String()}, {"TARGETOS", target.OS}, {"TARGETOSVERSION", ""},
+		{"TARGETARCH", target.Arch}, {"TARGETVARIANT", target.Variant}, {"TARGETSTAGE", targetStage},
+	} {
+		if v, ok := buildArgs[kv[0]]; ok {
+			kv[1] = v
+		}
+		env[kv[0]] = kv[1]
+	}
+	for _, cmd := range metaArgs {
+		for _, kp := range cmd.Args {
+			if v, ok := buildArgs[kp.Key]; ok {
+				env[kp.Key] = v
+			} else if kp.Value != nil {
+				v, _, err := lex.ProcessWord(*kp.Value, env)
+				if err != nil {
+					return nil, parser.WithLocation(err, cmd.Location())
+				}
+				env[kp.Key] = v
+			}
+		}
+	}
+	return env, nil
 }
 
-// GlobalArgs computes the global scope that FROM lines are expanded in:
-// the automatic arguments, then each meta ARG (before the first FROM) with
-// the build argument's value if given, else its default expanded in the
-// scope so far.
-func (f *File) GlobalArgs(buildArgs, automatic map[string]string) (map[string]string, error) {
-	env := map[string]string{}
-	for k, v := range automatic {
-		env[k] = v
+// GlobalArgs is GlobalScope for this file: the scope its FROM lines are
+// expanded in when stageTarget ("" = the last stage) is built for target
+// on build.
+func (f *File) GlobalArgs(buildArgs map[string]string, build, target Platform, stageTarget string) (Scope, error) {
+	cmds := make([]*instructions.ArgCommand, len(f.MetaArgs))
+	for i, a := range f.MetaArgs {
+		cmds[i] = a.Command().(*instructions.ArgCommand)
 	}
-	lex := shell.NewLex(f.escape())
-	for _, a := range f.MetaArgs {
-		for _, d := range a.Args {
-			if v, ok := buildArgs[d.Key]; ok {
-				env[d.Key] = v
-				continue
-			}
-			if d.Default == nil {
-				if _, ok := env[d.Key]; !ok {
-					env[d.Key] = ""
-				}
-				continue
-			}
-			v, _, err := lex.ProcessWord(*d.Default, mapEnv(env))
-			if err != nil {
-				return nil, Error{Pos: a.Position(), Msg: "expand ARG " + d.Key + ": " + err.Error()}
-			}
-			env[d.Key] = v
-		}
+	if stageTarget == "" {
+		stageTarget = f.Stages[len(f.Stages)-1].Name
+	}
+	env, err := GlobalScope(shell.NewLex(f.escape()), cmds, build, target, stageTarget, buildArgs)
+	if err != nil {
+		return nil, Error{Pos: Pos{File: f.Path, Line: errorLine(err)}, Msg: "expand ARG: " + errorMessage(err)}
 	}
 	return env, nil
 }
 
 // Expand expands variables in word as BuildKit's shell lexer does.
 func (f *File) Expand(word string, env map[string]string) (string, error) {
-	v, _, err := shell.NewLex(f.escape()).ProcessWord(word, mapEnv(env))
+	v, _, err := shell.NewLex(f.escape()).ProcessWord(word, Scope(env))
 	return v, err
 }
 
@@ -91,12 +104,14 @@ func (f *File) escape() rune {
 	return f.Escape
 }
 
-// mapEnv adapts a map to the lexer's EnvGetter.
-type mapEnv map[string]string
+// Scope is a variable scope for BuildKit's shell lexer (an EnvGetter).
+type Scope map[string]string
 
-func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
+// Get returns the value of k.
+func (m Scope) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
 
-func (m mapEnv) Keys() []string {
+// Keys lists the variables, sorted.
+func (m Scope) Keys() []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
