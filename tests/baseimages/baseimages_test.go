@@ -7,27 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
 )
-
-// topDigest is the first descriptor of a layout's index.json: what a tag
-// of the image names.
-func topDigest(t *testing.T, dir string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ix, err := v1.ParseIndexManifest(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix.Manifests[0].Digest.String()
-}
 
 // build runs stevedore build in tree with extra flags.
 func build(bin, tree string, flags ...string) []string {
@@ -48,10 +31,10 @@ func TestLocalSources(t *testing.T) {
 		name, format, ref string
 		pin               string // digest expected in the lock; "" = not checked
 	}{
-		{name: "out layout", ref: "core-box:latest", pin: topDigest(t, box)},
-		{name: "oci-dir", format: "oci-dir", ref: "docker.io/stagex/core-box:latest", pin: topDigest(t, box)},
-		{name: "oci-archive", format: "oci-archive", ref: "docker.io/stagex/core-box:latest", pin: topDigest(t, box)},
-		{name: "oci-archive by digest", format: "oci-archive", ref: "example.test/any/name@" + topDigest(t, box)},
+		{name: "out layout", ref: "core-box:latest", pin: testenv.TopDigest(t, box)},
+		{name: "oci-dir", format: "oci-dir", ref: "docker.io/stagex/core-box:latest", pin: testenv.TopDigest(t, box)},
+		{name: "oci-archive", format: "oci-archive", ref: "docker.io/stagex/core-box:latest", pin: testenv.TopDigest(t, box)},
+		{name: "oci-archive by digest", format: "oci-archive", ref: "example.test/any/name@" + testenv.TopDigest(t, box)},
 		{name: "docker-archive", format: "docker-archive", ref: "docker.io/stagex/core-box:latest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,7 +72,7 @@ func TestRegistry(t *testing.T) {
 	bin, tree := built(t)
 	want := manifestDigest(t, tree, "user-app")
 	box := filepath.Join(tree, "out", "core-box")
-	top := topDigest(t, box)
+	top := testenv.TopDigest(t, box)
 	addr, data := testenv.StartRegistry(t)
 	ref := addr + "/stagex/core-box:1"
 	must(t, tree, bin, "--tree", tree, "push", "core-box", ref)
@@ -131,7 +114,7 @@ func TestRegistry(t *testing.T) {
 		// core-filesystem has no /bin/box, so the build fails after the
 		// lock is updated; the new pin is what this checks.
 		run(app, bin, build(bin, app, "--update-lock", "--no-cache")...)
-		moved := ref + " " + topDigest(t, filepath.Join(tree, "out", "core-filesystem")) + " registry"
+		moved := ref + " " + testenv.TopDigest(t, filepath.Join(tree, "out", "core-filesystem")) + " registry"
 		if got := lockLines(t, app); len(got) != 1 || got[0] != moved {
 			t.Errorf("lock %q, want %q", got, moved)
 		}
@@ -140,7 +123,7 @@ func TestRegistry(t *testing.T) {
 		}
 	})
 	t.Run("a pinned digest the registry no longer serves", func(t *testing.T) {
-		gone := topDigest(t, filepath.Join(tree, "out", "core-greeting"))
+		gone := testenv.TopDigest(t, filepath.Join(tree, "out", "core-greeting"))
 		if err := os.WriteFile(lock, []byte(ref+" "+gone+" registry\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 
 // TestPodmanLoadsAndRuns exports core-box in both archive formats, loads
@@ -140,18 +142,8 @@ func sha(s string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// topDigest is index.json's first descriptor of out/<target>: the image
-// index a registry tag or containerd image points to.
+// topDigest is testenv.TopDigest of out/<target>.
 func topDigest(t *testing.T, tree, target string) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(tree, "out", target, "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	idx, err := v1.ParseIndexManifest(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return idx.Manifests[0].Digest.String()
+	return testenv.TopDigest(t, filepath.Join(tree, "out", target))
 }

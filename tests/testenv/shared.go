@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/stevedore-build/stevedore/digests"
 )
 
@@ -103,4 +105,20 @@ func StartRegistry(t *testing.T) (addr, data string) {
 	}
 	t.Fatalf("docker-registry did not start on %s:\n%s", addr, logs.String())
 	return "", ""
+}
+
+// TopDigest is the first descriptor of a layout's index.json: the image
+// index a registry tag or a containerd image points to.
+func TopDigest(t *testing.T, layout string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(layout, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	idx, err := v1.ParseIndexManifest(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx.Manifests[0].Digest.String()
 }

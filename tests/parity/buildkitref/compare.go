@@ -2,41 +2,23 @@ package buildkitref
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/digests/explain"
 )
 
 // ManifestDigest returns the digest StageX records for a layout: index.json
-// → manifests[0] → (nested index) → manifests[0].
+// → manifests[0] → (nested index) → manifests[0], read (and verified) by
+// the digests package, as stevedore verify reads it.
 func ManifestDigest(dir string) (v1.Hash, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	img, err := digests.ReadImage(dir)
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("read index.json: %w", err)
+		return v1.Hash{}, err
 	}
-	for depth := 0; depth < 4; depth++ {
-		var idx v1.IndexManifest
-		if err := json.Unmarshal(raw, &idx); err != nil {
-			return v1.Hash{}, fmt.Errorf("parse index in %s: %w", dir, err)
-		}
-		if len(idx.Manifests) == 0 {
-			return v1.Hash{}, fmt.Errorf("layout %s: empty index", dir)
-		}
-		d := idx.Manifests[0]
-		if !d.MediaType.IsIndex() {
-			return d.Digest, nil
-		}
-		if raw, err = os.ReadFile(filepath.Join(dir, "blobs", d.Digest.Algorithm, d.Digest.Hex)); err != nil {
-			return v1.Hash{}, fmt.Errorf("read index blob %s: %w", d.Digest, err)
-		}
-	}
-	return v1.Hash{}, fmt.Errorf("layout %s: indexes nested too deep", dir)
+	return img.Digest, nil
 }
 
 // Explain compares two image references (layout directories or any form
