@@ -26,14 +26,6 @@ func planOf(t *testing.T, cf string, mod func(*Target)) (*plan, error) {
 	return parsePlan(tg)
 }
 
-func stageNames(ss []*stageState) []string {
-	var out []string
-	for _, s := range ss {
-		out = append(out, s.name)
-	}
-	return out
-}
-
 func TestPlanReachableStages(t *testing.T) {
 	p, err := planOf(t, `FROM scratch AS unused
 FROM stagex/core-x AS base

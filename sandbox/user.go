@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,6 +91,3 @@ func openInRoot(rootfs, name string) (io.Reader, func()) {
 	}
 	return io.LimitReader(f, 10<<20), func() { f.Close() }
 }
-
-// errNotFound reports whether err means "does not exist".
-func errNotFound(err error) bool { return errors.Is(err, os.ErrNotExist) }

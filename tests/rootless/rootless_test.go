@@ -116,7 +116,6 @@ func TestCornersRootless(t *testing.T) {
 	testenv.Must(t, rootTree, bin, "--tree", ".", "build", "--progress=quiet")
 	testenv.Must(t, rootTree, bin, "--tree", ".", "digests")
 	want := readDigests(t, rootTree)
-	got := map[string]string{}
 	for target := range want {
 		out, err := as(user, userTree, bin+" --tree . build --progress=quiet "+target+" && "+bin+" --tree . digests "+target)
 		switch target {
@@ -130,7 +129,7 @@ func TestCornersRootless(t *testing.T) {
 			t.Errorf("rootless %s: %v\n%s", target, err, out)
 		}
 	}
-	got = readDigests(t, userTree)
+	got := readDigests(t, userTree)
 	delete(want, "core-special")
 	delete(want, "core-owners")
 	if diff := cmp.Diff(want, got); diff != "" {
