@@ -9,12 +9,14 @@ import (
 	"github.com/stevedore-build/stevedore/layers"
 )
 
-// lowerDirs lists a stage's layer directories, topmost first, as overlayfs
-// wants its lowerdir option.
+// lowerDirs lists a stage's layer directories bottom first, the order of
+// the image's layers and the order layers.Mount, MountReadOnly, Unpack and
+// the differ take (layers turns it into overlayfs's topmost-first option
+// itself, in one place).
 func lowerDirs(ls []*Layer) []string {
 	out := make([]string, 0, len(ls))
-	for i := len(ls) - 1; i >= 0; i-- {
-		out = append(out, ls[i].Dir)
+	for _, l := range ls {
+		out = append(out, l.Dir)
 	}
 	return out
 }

@@ -57,11 +57,7 @@ func (d *dispatcher) recordedFetchStep(ctx context.Context, s *stageState, ck st
 	}
 	d.seq++
 	dir := filepath.Join(d.work, fmt.Sprintf("fetchstep-%d", d.seq))
-	var lowers []string
-	for _, l := range s.layers {
-		lowers = append(lowers, l.Dir)
-	}
-	if err := d.b.Layers.Unpack(ctx, blob, lowers, dir); err != nil {
+	if err := d.b.Layers.Unpack(ctx, blob, lowerDirs(s.layers), dir); err != nil {
 		return false, fmt.Errorf("recorded fetch step %s: %w", base+".tar.gz", err)
 	}
 	blobDir := filepath.Join(d.work, "blobs")
