@@ -153,7 +153,7 @@ func exists(path string) bool {
 // markBroken remembers the targets of a package that failed to load, so
 // that references to them are not reported a second time as missing.
 func (t *Tree) markBroken(p *Package) {
-	t.broken[p.Target()] = true
+	t.broken[p.ID()] = true
 	if b, err := os.ReadFile(filepath.Join(p.Dir, tomlName)); err == nil {
 		if d, _, err := decodeTOML(b); err == nil {
 			for _, s := range d.raw.Package.Subpackages {

@@ -37,7 +37,7 @@ func TestLoadTargets(t *testing.T) {
 	}
 	want := []string{
 		"bootstrap-stage0||fetch/bootstrap/stage0|",
-		"core-alpha||fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
+		"core-alpha|package-alpha|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
 		"core-alpha-dev|package-alpha-dev|fetch/core/alpha|core-beta,core-gamma",
 		"core-alpha-doc|package-alpha-doc|fetch/core/alpha|",
 		"core-beta||fetch/core/beta|bootstrap-stage0",
@@ -169,5 +169,37 @@ func TestLoadNoPackagesDir(t *testing.T) {
 	_, err := Load(t.TempDir(), Options{})
 	if err == nil || !strings.Contains(err.Error(), "no packages/ directory") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// With subpackages, the listed names are exactly the targets, each built
+// from the package's stage package-<name>, the package's own name too;
+// an unlisted package name is no target. version_from may name any target.
+func TestSubpackagesAreTheTargets(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/multi/package.toml":  "[package]\nname = \"multi\"\nversion = \"4.5\"\nsubpackages = [\"multi-b\", \"multi-a\"]\n",
+		"packages/core/multi/Containerfile": "FROM scratch AS package-multi-a\nFROM scratch AS package-multi-b\nFROM scratch\n",
+		"packages/core/own/package.toml":    "[package]\nname = \"own\"\nversion = \"1\"\nsubpackages = [\"own\", \"own-x\"]\n",
+		"packages/core/own/Containerfile":   "FROM scratch AS package-own\nFROM scratch AS package-own-x\n",
+		"packages/core/v/package.toml":      "[package]\nname = \"v\"\nversion_from = \"core-multi-a\"\n",
+		"packages/core/v/Containerfile":     "FROM scratch\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range tree.Targets {
+		got = append(got, tg.Name+"|"+tg.Package+"|"+tg.Origin.Name+"|"+tg.StageTarget+"|"+tg.Version)
+	}
+	want := []string{
+		"core-multi-a|multi-a|multi|package-multi-a|4.5",
+		"core-multi-b|multi-b|multi|package-multi-b|4.5",
+		"core-own|own|own|package-own|1",
+		"core-own-x|own-x|own|package-own-x|1",
+		"core-v|v|v||4.5",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
 	}
 }

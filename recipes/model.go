@@ -27,11 +27,14 @@ type Package struct {
 	ContainerfilePath string
 
 	Version     string // effective version (after version_from), may be empty
-	VersionFrom string // "<stage>-<name>" the version is copied from, or empty
+	VersionFrom string // the target "<stage>-<name>" the version is copied from, or empty
 	Description string
 	License     string
 	Website     string
 	Platforms   []string
+	// Subpackages, when set, are exactly the package's targets: each
+	// <stage>-<sub> is built from this Containerfile's stage package-<sub>.
+	// The package's own name is a target only when it is listed.
 	Subpackages []string
 	Sources     []Source // sorted by key
 
@@ -40,8 +43,10 @@ type Package struct {
 	keyLine func(key string) int // line of a package.toml key, 0 if unknown
 }
 
-// Target returns the package's own target name, <stage>-<name>.
-func (p *Package) Target() string { return p.Stage + "-" + p.Name }
+// ID returns <stage>-<name>, how messages name the package. It is also the
+// package's target name, unless the package has subpackages that do not
+// list its own name (then it has no target of that name).
+func (p *Package) ID() string { return p.Stage + "-" + p.Name }
 
 // Source is one [sources.<key>] entry with every placeholder expanded.
 type Source struct {
@@ -60,11 +65,13 @@ type Source struct {
 
 // Target is one image to build: a package, or a subpackage of one.
 type Target struct {
-	Name        string // <stage>-<name>, the out/ directory and digest name
-	Stage       string
-	Package     string   // the package or subpackage name
-	Origin      *Package // the package whose Containerfile and sources build it
-	StageTarget string   // Containerfile stage to build; "" for the last one
+	Name    string // <stage>-<name>, the out/ directory and digest name
+	Stage   string
+	Package string   // the package or subpackage name
+	Origin  *Package // the package whose Containerfile and sources build it
+	// StageTarget is the Containerfile stage to build (--target):
+	// package-<sub> for a subpackage, "" (the last stage) otherwise.
+	StageTarget string
 	Version     string
 	Platforms   []string          // as set in package.toml; empty means the build's default
 	BuildArgs   map[string]string // what StageX passes with --build-arg
@@ -80,6 +87,7 @@ type Target struct {
 	ImageRefs []containerfile.Ref
 }
 
-// IsSubpackage reports whether the target is built from another package's
-// Containerfile.
-func (t *Target) IsSubpackage() bool { return t.Package != t.Origin.Name }
+// IsSubpackage reports whether the target is one of its package's listed
+// subpackages, built with --target package-<name> (also when the name is
+// the package's own).
+func (t *Target) IsSubpackage() bool { return len(t.Origin.Subpackages) > 0 }

@@ -39,6 +39,9 @@ func TestLoadReportsAllProblems(t *testing.T) {
 
 		"packages/core/vfrom/package.toml":  "[package]\nname = \"vfrom\"\nversion_from = \"core-nowhere\"\n",
 		"packages/core/vfrom/Containerfile": "FROM scratch\n",
+		// dup lists subpackages without its own name: core-dup is no target.
+		"packages/core/vfromorigin/package.toml":  "[package]\nname = \"vfromorigin\"\nversion_from = \"core-dup\"\n",
+		"packages/core/vfromorigin/Containerfile": "FROM scratch\n",
 
 		"packages/core/deps/package.toml":  "[package]\nname = \"deps\"\n",
 		"packages/core/deps/Containerfile": "FROM scratch\nCOPY --from=stagex/core-missing /a /a\n",
@@ -80,13 +83,14 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		`packages/core/plat/package.toml:3: package.platforms: entry 1 "linux" is not os/arch[/variant]`,
 		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc needs a stage "package-sub-doc" in packages/core/sub/Containerfile, which has no named stages`,
 		"packages/core/syntax/package.toml:4: TOML syntax: unexpected EOF; expected value",
-		`packages/core/vfrom/package.toml:3: package.version_from: "core-nowhere" names no package of the tree (want <stage>-<name>, e.g. core-vfrom)`,
+		`packages/core/vfrom/package.toml:3: package.version_from: "core-nowhere" names no target of the tree (want <stage>-<name>, e.g. core-vfrom)`,
+		`packages/core/vfromorigin/package.toml:3: package.version_from: "core-dup" is not a target: packages/core/dup/package.toml lists subpackages (dup-dev) and not its own name "dup", and StageX builds only those; name one of them, e.g. core-dup-dev`,
 		`packages/core/wrongname/package.toml:2: package.name: "other" does not match the directory name "wrongname": rename one of them`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
-	if !strings.HasPrefix(err.Error(), "package tree has 16 problems:\n  packages/core/deps/Containerfile:2: ") {
+	if !strings.HasPrefix(err.Error(), "package tree has 17 problems:\n  packages/core/deps/Containerfile:2: ") {
 		t.Errorf("error text starts %q", strings.SplitN(err.Error(), "\n", 3)[:2])
 	}
 }

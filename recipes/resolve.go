@@ -10,36 +10,68 @@ import (
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
-// resolveVersions applies version_from, following chains and reporting
+// targetNames are the names (without the stage) of the package's targets:
+// exactly its subpackages when it lists any, as in StageX's generator
+// (src/targets.py), else its own name.
+func (p *Package) targetNames() []string {
+	if len(p.Subpackages) > 0 {
+		return p.Subpackages
+	}
+	return []string{p.Name}
+}
+
+// targetOrigins maps every target name <stage>-<name> to the package that
+// builds it; the first package wins a duplicate (makeTargets reports it).
+func targetOrigins(pkgs []*Package) map[string]*Package {
+	m := map[string]*Package{}
+	for _, p := range pkgs {
+		for _, n := range p.targetNames() {
+			if _, dup := m[p.Stage+"-"+n]; !dup {
+				m[p.Stage+"-"+n] = p
+			}
+		}
+	}
+	return m
+}
+
+// resolveVersions applies version_from, which names a target (a subpackage
+// too: its version is its package's), following chains and reporting
 // dangling references and cycles.
 func resolveVersions(pkgs []*Package, broken map[string]bool, probs *problemList) {
-	byTarget := map[string]*Package{}
+	byTarget := targetOrigins(pkgs)
+	byID := map[string]*Package{}
 	for _, p := range pkgs {
-		byTarget[p.Target()] = p
+		byID[p.ID()] = p
 	}
-	var resolve func(p *Package, chain []string) (string, bool)
-	resolve = func(p *Package, chain []string) (string, bool) {
+	var resolve func(p *Package, chain []string, seen map[*Package]bool) (string, bool)
+	resolve = func(p *Package, chain []string, seen map[*Package]bool) (string, bool) {
 		if p.VersionFrom == "" {
 			return p.Version, true
 		}
-		for _, c := range chain {
-			if c == p.Target() {
-				probs.add(p.TOMLPath, p.keyLine("package.version_from"), "package.version_from", "cycle: %s", strings.Join(append(chain, p.Target()), " -> "))
-				return "", false
-			}
-		}
+		chain = append(chain, p.VersionFrom)
 		src, ok := byTarget[p.VersionFrom]
 		if !ok {
 			if broken[p.VersionFrom] {
 				return "", false
 			}
-			probs.add(p.TOMLPath, p.keyLine("package.version_from"), "package.version_from", "%q names no package of the tree (want <stage>-<name>, e.g. core-%s)", p.VersionFrom, p.Name)
+			line := p.keyLine("package.version_from")
+			if o := byID[p.VersionFrom]; o != nil {
+				probs.add(p.TOMLPath, line, "package.version_from", "%q is not a target: %s lists subpackages (%s) and not its own name %q, and StageX builds only those; name one of them, e.g. %s-%s",
+					p.VersionFrom, o.TOMLPath, strings.Join(o.Subpackages, ", "), o.Name, o.Stage, o.Subpackages[0])
+			} else {
+				probs.add(p.TOMLPath, line, "package.version_from", "%q names no target of the tree (want <stage>-<name>, e.g. core-%s)", p.VersionFrom, p.Name)
+			}
 			return "", false
 		}
-		return resolve(src, append(chain, p.Target()))
+		if seen[src] {
+			probs.add(src.TOMLPath, src.keyLine("package.version_from"), "package.version_from", "cycle: %s", strings.Join(chain, " -> "))
+			return "", false
+		}
+		seen[src] = true
+		return resolve(src, chain, seen)
 	}
 	for _, p := range pkgs {
-		if v, ok := resolve(p, nil); ok {
+		if v, ok := resolve(p, []string{p.ID()}, map[*Package]bool{p: true}); ok {
 			p.Version = v
 		}
 	}
@@ -96,8 +128,14 @@ func (t *Tree) makeTargets(opts Options, probs *problemList) {
 	for _, p := range t.Packages {
 		args := buildArgs(p, opts.SourceDateEpoch)
 		fetchDir := path.Join("fetch", p.Stage, p.Name)
-		add(&Target{Name: p.Target(), Stage: p.Stage, Package: p.Name, Origin: p, Version: p.Version,
-			Platforms: p.Platforms, BuildArgs: args, FetchDir: fetchDir}, p.TOMLPath, p.keyLine("package.subpackages"))
+		if len(p.Subpackages) == 0 {
+			add(&Target{Name: p.ID(), Stage: p.Stage, Package: p.Name, Origin: p, Version: p.Version,
+				Platforms: p.Platforms, BuildArgs: args, FetchDir: fetchDir}, p.TOMLPath, p.keyLine("package"))
+			continue
+		}
+		// As StageX's generator: the listed names are the targets, each
+		// built with --target package-<sub>; the package's own name is a
+		// target only when listed.
 		for _, sub := range p.Subpackages {
 			add(&Target{Name: p.Stage + "-" + sub, Stage: p.Stage, Package: sub, Origin: p,
 				StageTarget: "package-" + sub, Version: p.Version, Platforms: p.Platforms,
