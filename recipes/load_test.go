@@ -105,14 +105,15 @@ func TestLoadSourcesPlaceholders(t *testing.T) {
 func TestLoadBuildArgs(t *testing.T) {
 	tree := loadFull(t)
 	want := map[string]string{
-		"SOURCE_DATE_EPOCH":       "1",
-		"BUILDKIT_MULTI_PLATFORM": "1",
-		"VERSION":                 "1.2.3-rc1",
-		"VERSION_UNDER":           "1_2_3-rc1",
-		"VERSION_DASH":            "1-2-3-rc1",
-		"VERSION_MAJOR":           "1",
-		"VERSION_MAJOR_MINOR":     "1.2",
-		"VERSION_STRIP_SUFFIX":    "1.2.3",
+		"SOURCE_DATE_EPOCH":         "1",
+		"BUILDKIT_MULTI_PLATFORM":   "1",
+		"BUILDKIT_DOCKERFILE_CHECK": DockerfileCheck,
+		"VERSION":                   "1.2.3-rc1",
+		"VERSION_UNDER":             "1_2_3-rc1",
+		"VERSION_DASH":              "1-2-3-rc1",
+		"VERSION_MAJOR":             "1",
+		"VERSION_MAJOR_MINOR":       "1.2",
+		"VERSION_STRIP_SUFFIX":      "1.2.3",
 		// Only the source with its own version gets _VERSION and _SOURCE.
 		"EXTRA_VERSION": "0.9.1",
 		// StageX's quirk: {version} from the source, {version_dash} and
@@ -126,7 +127,7 @@ func TestLoadBuildArgs(t *testing.T) {
 		}
 	}
 	delta := target(t, tree, "user-delta").BuildArgs
-	if diff := cmp.Diff(map[string]string{"SOURCE_DATE_EPOCH": "1", "BUILDKIT_MULTI_PLATFORM": "1"}, delta); diff != "" {
+	if diff := cmp.Diff(map[string]string{"SOURCE_DATE_EPOCH": "1", "BUILDKIT_MULTI_PLATFORM": "1", "BUILDKIT_DOCKERFILE_CHECK": DockerfileCheck}, delta); diff != "" {
 		t.Errorf("versionless build args (-want +got):\n%s", diff)
 	}
 }
@@ -138,7 +139,10 @@ func TestForms(t *testing.T) {
 	}{
 		{"1.2.3", VersionForms{"1.2.3", "1_2_3", "1-2-3", "1", "1.2", "1.2.3"}},
 		{"2026.03.0-r1", VersionForms{"2026.03.0-r1", "2026_03_0-r1", "2026-03-0-r1", "2026", "2026.03", "2026.03.0"}},
-		{"7", VersionForms{"7", "7", "7", "7", "7", "7"}},
+		// Fewer than two parts: VERSION_MAJOR_MINOR is Python's None, printed.
+		{"7", VersionForms{"7", "7", "7", "7", "None", "7"}},
+		{"fc6eeb6b-x.y", VersionForms{"fc6eeb6b-x.y", "fc6eeb6b-x_y", "fc6eeb6b-x-y", "fc6eeb6b-x", "fc6eeb6b-x.y", "fc6eeb6b"}},
+		{"", VersionForms{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -22,14 +22,23 @@ type VersionForms struct {
 	Under       string // 1_2_3-rc1
 	Dash        string // 1-2-3-rc1
 	Major       string // 1
-	MajorMinor  string // 1.2
+	MajorMinor  string // 1.2; "None" when the version has no "." (see Forms)
 	StripSuffix string // 1.2.3
 }
 
-// Forms derives every spelling of version.
+// Forms derives every spelling of version exactly as StageX's src/common.py
+// does: Major is the part before the first ".", StripSuffix the part before
+// the first "-", and MajorMinor the first two "."-separated parts, or the
+// string "None" when there are fewer than two (common.py's
+// version_to_major_minor returns Python's None, which the generator's
+// f-string prints as "None": VERSION_MAJOR_MINOR=None for a version such as
+// "20250807" or a git hash). An empty version has only empty forms.
 func Forms(version string) VersionForms {
+	if version == "" {
+		return VersionForms{}
+	}
 	parts := strings.Split(version, ".")
-	mm := parts[0]
+	mm := "None"
 	if len(parts) > 1 {
 		mm = parts[0] + "." + parts[1]
 	}
