@@ -134,6 +134,7 @@ func (t *Tree) readContainerfile(p *Package, probs *problemList) bool {
 		return false
 	}
 	p.Containerfile = f
+	p.lineDeps = scanLineDeps(p.ContainerfilePath, data, probs)
 	return true
 }
 

@@ -38,8 +38,10 @@ func TestLoadTargets(t *testing.T) {
 	want := []string{
 		"bootstrap-stage0||fetch/bootstrap/stage0|",
 		"core-alpha|package-alpha|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
-		"core-alpha-dev|package-alpha-dev|fetch/core/alpha|core-beta,core-gamma",
-		"core-alpha-doc|package-alpha-doc|fetch/core/alpha|",
+		// As in StageX's generator, every target of a Containerfile depends
+		// on every stagex/ target it names, whichever stage uses it.
+		"core-alpha-dev|package-alpha-dev|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
+		"core-alpha-doc|package-alpha-doc|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
 		"core-beta||fetch/core/beta|bootstrap-stage0",
 		"core-gamma||fetch/core/gamma|",
 		"user-delta||fetch/user/delta|core-alpha-dev,core-gamma",

@@ -40,7 +40,8 @@ type Package struct {
 
 	Containerfile *containerfile.File
 
-	keyLine func(key string) int // line of a package.toml key, 0 if unknown
+	keyLine  func(key string) int // line of a package.toml key, 0 if unknown
+	lineDeps []lineDep            // dependencies as StageX's generator reads them
 }
 
 // ID returns <stage>-<name>, how messages name the package. It is also the
@@ -76,8 +77,13 @@ type Target struct {
 	Platforms   []string          // as set in package.toml; empty means the build's default
 	BuildArgs   map[string]string // what StageX passes with --build-arg
 	FetchDir    string            // fetch/<stage>/<origin>, relative to the tree root
-	Deps        []string          // targets this one uses (FROM/COPY --from=stagex/...), sorted
-	// DepPos is where each dependency is first used in the Containerfile.
+	// Deps are the targets this one depends on, sorted: as in StageX's
+	// generator, every stagex/<target> its package's Containerfile names on
+	// a line starting with "FROM stagex/", "FROM --platform=linux/386
+	// stagex/" or "COPY --from=stagex/", whichever stage uses it. They are
+	// built first and are the stagex/<target> contexts of the build.
+	Deps []string
+	// DepPos is where each dependency is first named in the Containerfile.
 	DepPos map[string]containerfile.Pos
 	// ImageRefs are the images the target uses that are neither stages,
 	// stagex/<target> nor scratch (FROM alpine:3.20, COPY --from=repo@sha256:...),

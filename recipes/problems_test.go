@@ -42,6 +42,8 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		// dup lists subpackages without its own name: core-dup is no target.
 		"packages/core/vfromorigin/package.toml":  "[package]\nname = \"vfromorigin\"\nversion_from = \"core-dup\"\n",
 		"packages/core/vfromorigin/Containerfile": "FROM scratch\n",
+		"packages/core/usesorigin/package.toml":   "[package]\nname = \"usesorigin\"\n",
+		"packages/core/usesorigin/Containerfile":  "FROM stagex/core-dup\n",
 
 		"packages/core/deps/package.toml":  "[package]\nname = \"deps\"\n",
 		"packages/core/deps/Containerfile": "FROM scratch\nCOPY --from=stagex/core-missing /a /a\n",
@@ -83,6 +85,7 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		`packages/core/plat/package.toml:3: package.platforms: entry 1 "linux" is not os/arch[/variant]`,
 		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc needs a stage "package-sub-doc" in packages/core/sub/Containerfile, which has no named stages`,
 		"packages/core/syntax/package.toml:4: TOML syntax: unexpected EOF; expected value",
+		`packages/core/usesorigin/Containerfile:1: FROM stagex/core-dup: no target core-dup in this tree: packages/core/dup/package.toml lists subpackages (dup-dev) and not its own name "dup", and only those are targets`,
 		`packages/core/vfrom/package.toml:3: package.version_from: "core-nowhere" names no target of the tree (want <stage>-<name>, e.g. core-vfrom)`,
 		`packages/core/vfromorigin/package.toml:3: package.version_from: "core-dup" is not a target: packages/core/dup/package.toml lists subpackages (dup-dev) and not its own name "dup", and StageX builds only those; name one of them, e.g. core-dup-dev`,
 		`packages/core/wrongname/package.toml:2: package.name: "other" does not match the directory name "wrongname": rename one of them`,
@@ -90,7 +93,7 @@ func TestLoadReportsAllProblems(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
-	if !strings.HasPrefix(err.Error(), "package tree has 17 problems:\n  packages/core/deps/Containerfile:2: ") {
+	if !strings.HasPrefix(err.Error(), "package tree has 18 problems:\n  packages/core/deps/Containerfile:2: ") {
 		t.Errorf("error text starts %q", strings.SplitN(err.Error(), "\n", 3)[:2])
 	}
 }
@@ -143,7 +146,9 @@ func TestTaggedStagexIsAnImage(t *testing.T) {
 }
 
 // A global ARG without a default is unset, not empty, as in BuildKit: the
-// plan must read FROM ${BASE-...} as the build does.
+// plan reads FROM ${BASE-...} as the build does, and finds stagex/core-a,
+// which StageX's generator does not see (it reads no ARGs), so docker build
+// would pull it from a registry: an error naming the line.
 func TestGlobalArgWithoutDefaultIsUnset(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"packages/core/a/package.toml":  "[package]\nname = \"a\"\n",
@@ -151,13 +156,74 @@ func TestGlobalArgWithoutDefaultIsUnset(t *testing.T) {
 		"packages/core/b/package.toml":  "[package]\nname = \"b\"\n",
 		"packages/core/b/Containerfile": "ARG BASE\nFROM ${BASE-stagex/core-a}\n",
 	})
-	tree, err := Load(root, Options{})
+	_, err := Load(root, Options{})
+	if err == nil || !strings.Contains(err.Error(), "packages/core/b/Containerfile:2: FROM stagex/core-a: StageX's generator does not see this use of target core-a") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// Dependencies are read as StageX's generator reads them: line by line,
+// from the whole Containerfile.
+func TestDepsAsStageXGeneratorReadsThem(t *testing.T) {
+	files := map[string]string{
+		"packages/core/a/package.toml":  "[package]\nname = \"a\"\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+		"packages/core/b/package.toml":  "[package]\nname = \"b\"\n",
+		"packages/core/b/Containerfile": "FROM scratch\n",
+		"packages/core/c/package.toml":  "[package]\nname = \"c\"\n",
+		"packages/core/c/Containerfile": "FROM scratch\n",
+		"packages/core/x/package.toml":  "[package]\nname = \"x\"\n",
+		// core-a: a stage the build does not use; core-b: only inside a
+		// heredoc; core-c: as the 386 base.
+		"packages/core/x/Containerfile": "FROM scratch AS unused\nCOPY --from=stagex/core-a / /\n" +
+			"FROM --platform=linux/386 stagex/core-c AS c\n" +
+			"FROM scratch\nCOPY --from=c / /\nCOPY <<EOT /notes\nFROM stagex/core-b\nEOT\n",
+	}
+	tree, err := Load(writeTree(t, files), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tg := range tree.Targets {
-		if tg.Name == "core-b" && (len(tg.Deps) != 1 || tg.Deps[0] != "core-a") {
-			t.Errorf("core-b deps = %v, want [core-a]", tg.Deps)
-		}
+	x := target(t, tree, "core-x")
+	if diff := cmp.Diff([]string{"core-a", "core-b", "core-c"}, x.Deps); diff != "" {
+		t.Errorf("deps (-want +got):\n%s", diff)
+	}
+	if p := x.DepPos["core-b"]; p.Line != 7 {
+		t.Errorf("core-b at %v, want line 7", p)
+	}
+
+	// References the generator does not see, used by the build; and a
+	// line it fails on.
+	files["packages/core/x/Containerfile"] = "FROM --platform=linux/amd64 stagex/core-a AS a\n" +
+		"FROM scratch\nCOPY --chown=1:1 --from=stagex/core-b / /\nCOPY --from=a / /\n" +
+		"RUN --network=none <<EOT\nCOPYING\nEOT\n"
+	_, err = Load(writeTree(t, files), Options{})
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v", err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`packages/core/x/Containerfile:1: FROM stagex/core-a: StageX's generator does not see this use of target core-a, so docker build would get no stagex/core-a context and pull that image from a registry instead; the generator reads dependencies only from lines that start with "FROM stagex/", "FROM --platform=linux/386 stagex/" or "COPY --from=stagex/": write the reference on such a line`,
+		`packages/core/x/Containerfile:3: COPY --from stagex/core-b: StageX's generator does not see this use of target core-b, so docker build would get no stagex/core-b context and pull that image from a registry instead; the generator reads dependencies only from lines that start with "FROM stagex/", "FROM --platform=linux/386 stagex/" or "COPY --from=stagex/": write the reference on such a line`,
+		`packages/core/x/Containerfile:6: StageX's generator (src/targets.py) reads the second space-separated word of every line that starts with "COPY" and fails on this one, which has none; start the line otherwise`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// Every target of a Containerfile depends on all it names, so one that
+// names a target of its own package makes that target depend on itself.
+func TestSelfDependencyOfSubpackage(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/p/package.toml":  "[package]\nname = \"p\"\nsubpackages = [\"p-a\", \"p-b\"]\n",
+		"packages/core/p/Containerfile": "FROM scratch AS package-p-a\nFROM scratch AS package-p-b\nCOPY --from=stagex/core-p-a / /\n",
+	})
+	_, err := Load(root, Options{})
+	if err == nil || err.Error() != "package tree has 1 problem:\n  packages/core/p/Containerfile:3: stagex/core-p-a: a target cannot depend on itself (StageX's generator makes every stagex/ reference of packages/core/p/Containerfile a dependency of each of its targets)" {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -163,12 +163,46 @@ func isContext(name string) bool {
 	return name == "fetch" || strings.HasPrefix(name, stagexPrefix) && !strings.ContainsAny(name, ":@")
 }
 
-// resolveDeps finds each target's dependencies from its Containerfile and
-// checks that they exist.
+// resolveDeps sets each target's dependencies as StageX's generator reads
+// them (see scanLineDeps) and checks them: each must be a target of the
+// tree other than the target itself, and every stagex/<target> the build
+// of the target's stage uses (FROM and COPY --from, after ARG expansion)
+// must be one of them, for docker build gets no other stagex/ context.
 func (t *Tree) resolveDeps(opts Options, probs *problemList) {
-	known := map[string]bool{}
-	for _, tg := range t.Targets {
-		known[tg.Name] = true
+	origins := targetOrigins(t.Packages)
+	byID := map[string]*Package{}
+	for _, p := range t.Packages {
+		byID[p.ID()] = p
+	}
+	// missing explains a stagex/<dep> reference to no target.
+	missing := func(how, ref, dep string) string {
+		if p := byID[dep]; p != nil && len(p.Subpackages) > 0 {
+			return fmt.Sprintf("%s %s: no target %s in this tree: %s lists subpackages (%s) and not its own name %q, and only those are targets",
+				how, ref, dep, p.TOMLPath, strings.Join(p.Subpackages, ", "), p.Name)
+		}
+		return fmt.Sprintf("%s %s: no target %s in this tree (expected packages/%s/)", how, ref, dep, strings.Replace(dep, "-", "/", 1))
+	}
+	// The generator's dependencies, per package: checked once.
+	lineDeps := map[*Package]map[string]containerfile.Pos{}
+	for _, p := range t.Packages {
+		deps := map[string]containerfile.Pos{}
+		for _, d := range p.lineDeps {
+			// stagex/<target>:<tag> and @<digest> name images, not this
+			// tree's targets (isContext); StageX's make has no rule for them.
+			if strings.ContainsAny(d.Name, ":@") {
+				continue
+			}
+			if origins[d.Name] == nil {
+				if !t.broken[d.Name] {
+					probs.add(p.ContainerfilePath, d.Line, "", "%s", missing(d.How, stagexPrefix+d.Name, d.Name))
+				}
+				continue
+			}
+			if _, ok := deps[d.Name]; !ok {
+				deps[d.Name] = containerfile.Pos{File: p.ContainerfilePath, Line: d.Line}
+			}
+		}
+		lineDeps[p] = deps
 	}
 	for _, tg := range t.Targets {
 		f := tg.Origin.Containerfile
@@ -195,28 +229,33 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 			continue
 		}
 		deps := map[string]containerfile.Pos{}
-		for _, r := range needs.Contexts {
-			if !strings.HasPrefix(r.Name, stagexPrefix) {
-				continue
-			}
-			dep := strings.TrimPrefix(r.Name, stagexPrefix)
-			if !known[dep] {
-				if t.broken[dep] {
-					continue
-				}
-				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: no target %s in this tree (expected packages/%s/)", r.How, r.Name, dep, strings.Replace(dep, "-", "/", 1))
-				continue
-			}
+		for dep, pos := range lineDeps[tg.Origin] {
 			if dep == tg.Name {
-				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: a target cannot depend on itself", r.How, r.Name)
+				probs.add(pos.File, pos.Line, "", "stagex/%s: a target cannot depend on itself (StageX's generator makes every stagex/ reference of %s a dependency of each of its targets)", dep, tg.Origin.ContainerfilePath)
 				continue
 			}
-			if _, ok := deps[dep]; !ok {
-				deps[dep] = r.Pos
+			deps[dep] = pos
+		}
+		for _, r := range needs.Contexts {
+			dep, ok := strings.CutPrefix(r.Name, stagexPrefix)
+			if !ok {
+				continue
+			}
+			if _, ok := lineDeps[tg.Origin][dep]; ok {
+				continue
+			}
+			switch {
+			case origins[dep] == nil && t.broken[dep]:
+			case origins[dep] == nil:
+				probs.add(r.Pos.File, r.Pos.Line, "", "%s", missing(r.How, r.Name, dep))
+			default:
+				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: StageX's generator does not see this use of target %s, so docker build would get no %s context and pull that image from a registry instead; the generator reads dependencies only from lines that start with \"FROM stagex/\", \"FROM --platform=linux/386 stagex/\" or \"COPY --from=stagex/\": write the reference on such a line",
+					r.How, r.Name, dep, r.Name)
 			}
 		}
 		tg.ImageRefs = imageRefs(needs.Images, probs)
 		tg.DepPos = deps
+		tg.Deps = nil
 		for d := range deps {
 			tg.Deps = append(tg.Deps, d)
 		}
