@@ -50,7 +50,7 @@ func buildArgs(p *Package, epoch string) map[string]string {
 		key := strings.ToUpper(s.Key)
 		if s.OwnVersion {
 			args[key+"_VERSION"] = s.Version
-			args[key+"_SOURCE"] = expand(s.FileTemplate, sourceArgVars(s.Version, p.Version, s.Format))
+			args[key+"_SOURCE"] = s.argFile
 		}
 		if s.GitSHA != "" {
 			args[key+"_GIT_SHA"] = s.GitSHA

@@ -93,8 +93,8 @@ func TestLoadSourcesPlaceholders(t *testing.T) {
 			"https://a.example.invalid/1/1.2/alpha-1.2.3-rc1.tar.gz",
 			"https://b.example.invalid/v1_2_3-rc1/1-2-3-rc1/1.2.3/alpha-1.2.3-rc1.tar.gz",
 		}},
-		{"extra", "0.9.1", "extra-0.9.1-0-9-1-0_9_1-0.tar.xz", []string{
-			"https://c.example.invalid/0.9.1/extra-0.9.1-0-9-1-0_9_1-0.tar.xz",
+		{"extra", "0.9.1", "extra-0.9.1-0-9-1-0_9_1.tar.xz", []string{
+			"https://c.example.invalid/0.9.1/extra-0.9.1-0-9-1-0_9_1.tar.xz",
 		}},
 		// No file: the last path element of the first mirror, query dropped.
 		{"nofile", "1.2.3-rc1", "nofile-1.2.zip", []string{"https://d.example.invalid/dl/nofile-1.2.zip?raw=1"}},
@@ -119,8 +119,8 @@ func TestLoadBuildArgs(t *testing.T) {
 		// Only the source with its own version gets _VERSION and _SOURCE.
 		"EXTRA_VERSION": "0.9.1",
 		// StageX's quirk: {version} from the source, {version_dash} and
-		// {version_under} from the package, other placeholders unknown.
-		"EXTRA_SOURCE":  "extra-0.9.1-1-2-3-rc1-1_2_3-rc1-{version_major}.tar.xz",
+		// {version_under} from the package (other placeholders are errors).
+		"EXTRA_SOURCE":  "extra-0.9.1-1-2-3-rc1-1_2_3-rc1.tar.xz",
 		"EXTRA_GIT_SHA": "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef",
 	}
 	for _, name := range []string{"core-alpha", "core-alpha-dev"} {

@@ -40,6 +40,8 @@ type Package struct {
 
 	Containerfile *containerfile.File
 
+	tomlVersion string // [package] version as written (before version_from)
+
 	keyLine  func(key string) int // line of a package.toml key, 0 if unknown
 	lineDeps []lineDep            // dependencies as StageX's generator reads them
 }
@@ -51,10 +53,12 @@ func (p *Package) ID() string { return p.Stage + "-" + p.Name }
 
 // Source is one [sources.<key>] entry with every placeholder expanded.
 type Source struct {
-	Key        string
-	Hash       string // lowercase SHA-256 hex
-	Version    string // the source's version, defaulting to the package's
-	OwnVersion bool   // version was set in the source's own section
+	Key  string
+	Hash string // lowercase SHA-256 hex
+	// Version is the source's own version, else the package's own version
+	// (as in StageX's fetch.py: version_from does not apply to sources).
+	Version    string
+	OwnVersion bool // version was set in the source's own section
 	Format     string
 	GitSHA     string
 	File       string   // expanded file name
@@ -62,6 +66,8 @@ type Source struct {
 	// FileTemplate and MirrorTemplates are as written in package.toml.
 	FileTemplate    string
 	MirrorTemplates []string
+
+	argFile string // the file name of the <KEY>_SOURCE build argument
 }
 
 // Target is one image to build: a package, or a subpackage of one.

@@ -46,7 +46,7 @@ func (t *Tree) readTOML(p *Package, probs *problemList) bool {
 	if rp.Version != "" && rp.VersionFrom != "" {
 		bad("package.version_from", "set together with version: keep one")
 	}
-	p.Version, p.VersionFrom = rp.Version, rp.VersionFrom
+	p.Version, p.VersionFrom, p.tomlVersion = rp.Version, rp.VersionFrom, rp.Version
 	p.Description, p.License, p.Website = rp.Description, rp.License, rp.Website
 	p.Platforms = rp.Platforms
 	for i, pl := range rp.Platforms {

@@ -227,3 +227,63 @@ func TestSelfDependencyOfSubpackage(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// Source templates are read as StageX's scripts read them (Python's
+// str.format); what they would fail on is an error naming the key.
+func TestSourceTemplatesAsStageX(t *testing.T) {
+	h := "\nhash = \"" + goodHash + "\"\n"
+	root := writeTree(t, map[string]string{
+		"packages/core/base/package.toml":  "[package]\nname = \"base\"\nversion = \"2.0\"\n",
+		"packages/core/base/Containerfile": "FROM scratch\n",
+		"packages/core/a/package.toml": "[package]\nname = \"a\"\nversion = \"1.2.3\"\n" +
+			"\n[sources.major]\nversion = \"4.5\"" + h + "file = \"m-{version_major}.tar\"\nmirrors = [\"https://x.invalid/{file}\"]\n" +
+			"\n[sources.brace]" + h + "mirrors = [\"https://x.invalid/{version\"]\n" +
+			"\n[sources.literal]" + h + "file = \"l-{{v}}-{version}.tar\"\nmirrors = [\"https://x.invalid/{file}\"]\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+		"packages/core/vf/package.toml": "[package]\nname = \"vf\"\nversion_from = \"core-base\"\n" +
+			"\n[sources.vf]" + h + "mirrors = [\"https://x.invalid/vf-{version}.tar\"]\n",
+		"packages/core/vf/Containerfile": "FROM scratch\n",
+	})
+	_, err := Load(root, Options{})
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v", err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`packages/core/a/package.toml:13: sources.brace.mirrors: single '{' in "https://x.invalid/{version": write {{ for a literal brace (Python's str.format fails on it)`,
+		"packages/core/vf/package.toml:5: sources.vf.version: the file or a mirror uses a {version...} placeholder, but the source has no version and the package's version comes from version_from, which StageX's fetch.py does not apply to sources (fetch.py would expand {version} to None): set sources.vf.version",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+
+	// Without the broken sources: a literal brace, and {version_major} in
+	// the file of a source with its own version, which src/targets.py
+	// cannot format for MAJOR_SOURCE.
+	root = writeTree(t, map[string]string{
+		"packages/core/a/package.toml": "[package]\nname = \"a\"\nversion = \"1.2.3\"\n" +
+			"\n[sources.major]\nversion = \"4.5\"" + h + "file = \"m-{version_major}.tar\"\nmirrors = [\"https://x.invalid/{file}\"]\n" +
+			"\n[sources.literal]" + h + "file = \"l-{{v}}-{version}.tar\"\nmirrors = [\"https://x.invalid/{file}\"]\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+	})
+	_, err = Load(root, Options{})
+	if err == nil || err.Error() != "package tree has 1 problem:\n  packages/core/a/package.toml:8: sources.major.file: {version_major} cannot be used in the file name of a source with its own version: StageX's generator (src/targets.py) formats it for the MAJOR_SOURCE build argument with only {version}, {version_dash}, {version_under} and {format} and fails on any other placeholder; spell that part out" {
+		t.Errorf("err = %v", err)
+	}
+	root = writeTree(t, map[string]string{
+		"packages/core/a/package.toml": "[package]\nname = \"a\"\nversion = \"1.2.3\"\n" +
+			"\n[sources.literal]" + h + "file = \"l-{{v}}-{version}.tar\"\nmirrors = [\"https://x.invalid/{file}\"]\n",
+		"packages/core/a/Containerfile": "FROM scratch\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := tree.Packages[0].Sources[0]; s.File != "l-{v}-1.2.3.tar" || s.Mirrors[0] != "https://x.invalid/l-{v}-1.2.3.tar" {
+		t.Errorf("literal braces: file %q, mirrors %q", s.File, s.Mirrors)
+	}
+}

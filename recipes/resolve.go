@@ -1,9 +1,10 @@
 package recipes
 
 import (
+	"errors"
 	"fmt"
-	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -77,40 +78,63 @@ func resolveVersions(pkgs []*Package, broken map[string]bool, probs *problemList
 	}
 }
 
-// expandSources fills in each source's version, file and mirror URLs.
+// expandSources fills in each source's version, file and mirror URLs as
+// StageX's fetch.py does, and the file name of its <KEY>_SOURCE build
+// argument as src/targets.py does.
 func expandSources(p *Package, probs *problemList) {
 	for i := range p.Sources {
 		s := &p.Sources[i]
+		prefix := "sources." + s.Key
 		if !s.OwnVersion {
-			s.Version = p.Version
+			s.Version = p.tomlVersion
 		}
-		vars := sourceVars(s.Version, s.Format)
 		if s.FileTemplate == "" && len(s.MirrorTemplates) > 0 {
-			s.FileTemplate = lastElement(s.MirrorTemplates[0])
+			s.FileTemplate = urlFileName(s.MirrorTemplates[0])
 			if strings.Contains(s.FileTemplate, "{file}") || s.FileTemplate == "" {
-				probs.add(p.TOMLPath, p.keyLine("sources."+s.Key), "sources."+s.Key+".file", "missing, and the first mirror does not end in a file name to default to: set file")
+				probs.add(p.TOMLPath, p.keyLine(prefix), prefix+".file", "missing, and the first mirror does not end in a file name to default to: set file")
 				continue
 			}
 		}
-		s.File = expand(s.FileTemplate, vars)
+		if s.Version == "" && (usesVersion(s.FileTemplate) || slices.ContainsFunc(s.MirrorTemplates, usesVersion)) {
+			why := "the package has no version"
+			if p.VersionFrom != "" {
+				why = "the package's version comes from version_from, which StageX's fetch.py does not apply to sources"
+			}
+			probs.add(p.TOMLPath, p.keyLine(prefix), prefix+".version", "the file or a mirror uses a {version...} placeholder, but the source has no version and %s (fetch.py would expand {version} to None): set %s.version", why, prefix)
+			continue
+		}
+		vars := sourceVars(s.Version, s.Format)
+		file, _, err := pyFormat(s.FileTemplate, vars)
+		if err != nil {
+			probs.add(p.TOMLPath, p.keyLine(prefix+".file"), prefix+".file", "%v", err)
+			continue
+		}
+		s.File = file
 		if s.File == "" || strings.ContainsAny(s.File, "/\\") || s.File == "." || s.File == ".." {
-			probs.add(p.TOMLPath, p.keyLine("sources."+s.Key+".file"), "sources."+s.Key+".file", "expands to %q, which is not a plain file name", s.File)
+			probs.add(p.TOMLPath, p.keyLine(prefix+".file"), prefix+".file", "expands to %q, which is not a plain file name", s.File)
 			continue
 		}
 		vars["file"] = s.File
 		s.Mirrors = nil
 		for _, m := range s.MirrorTemplates {
-			s.Mirrors = append(s.Mirrors, expand(m, vars))
+			u, _, err := pyFormat(m, vars)
+			if err != nil {
+				probs.add(p.TOMLPath, p.keyLine(prefix+".mirrors"), prefix+".mirrors", "%v", err)
+				continue
+			}
+			s.Mirrors = append(s.Mirrors, u)
+		}
+		if s.OwnVersion {
+			s.argFile, _, err = pyFormat(s.FileTemplate, sourceArgVars(s.Version, p.Version, s.Format))
+			var unknown unknownPlaceholderError
+			if errors.As(err, &unknown) {
+				probs.add(p.TOMLPath, p.keyLine(prefix+".file"), prefix+".file", "{%s} cannot be used in the file name of a source with its own version: StageX's generator (src/targets.py) formats it for the %s_SOURCE build argument with only {version}, {version_dash}, {version_under} and {format} and fails on any other placeholder; spell that part out",
+					unknown.Name, strings.ToUpper(s.Key))
+			} else if err != nil {
+				probs.add(p.TOMLPath, p.keyLine(prefix+".file"), prefix+".file", "%v", err)
+			}
 		}
 	}
-}
-
-// lastElement is the last path element of a URL (template), without query.
-func lastElement(u string) string {
-	if parsed, err := url.Parse(u); err == nil && parsed.Path != "" {
-		return path.Base(parsed.Path)
-	}
-	return path.Base(u)
 }
 
 // makeTargets creates a target for every package and subpackage and
