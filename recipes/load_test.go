@@ -183,11 +183,11 @@ func TestLoadNoPackagesDir(t *testing.T) {
 // an unlisted package name is no target. version_from may name any target.
 func TestSubpackagesAreTheTargets(t *testing.T) {
 	root := writeTree(t, map[string]string{
-		"packages/core/multi/package.toml":  "[package]\nname = \"multi\"\nversion = \"4.5\"\nsubpackages = [\"multi-b\", \"multi-a\"]\n",
-		"packages/core/multi/Containerfile": "FROM scratch AS package-multi-a\nFROM scratch AS package-multi-b\nFROM scratch\n",
+		"packages/core/multi/package.toml":  "[package]\nname = \"multi\"\nversion = \"4.5\"\nsubpackages = [\"mb\", \"ma\"]\n",
+		"packages/core/multi/Containerfile": "FROM scratch AS package-ma\nFROM scratch AS package-mb\nFROM scratch\n",
 		"packages/core/own/package.toml":    "[package]\nname = \"own\"\nversion = \"1\"\nsubpackages = [\"own\", \"own-x\"]\n",
 		"packages/core/own/Containerfile":   "FROM scratch AS package-own\nFROM scratch AS package-own-x\n",
-		"packages/core/v/package.toml":      "[package]\nname = \"v\"\nversion_from = \"core-multi-a\"\n",
+		"packages/core/v/package.toml":      "[package]\nname = \"v\"\nversion_from = \"core-ma\"\n",
 		"packages/core/v/Containerfile":     "FROM scratch\n",
 	})
 	tree, err := Load(root, Options{})
@@ -199,8 +199,8 @@ func TestSubpackagesAreTheTargets(t *testing.T) {
 		got = append(got, tg.Name+"|"+tg.Package+"|"+tg.Origin.Name+"|"+tg.StageTarget+"|"+tg.Version)
 	}
 	want := []string{
-		"core-multi-a|multi-a|multi|package-multi-a|4.5",
-		"core-multi-b|multi-b|multi|package-multi-b|4.5",
+		"core-ma|ma|multi|package-ma|4.5",
+		"core-mb|mb|multi|package-mb|4.5",
 		"core-own|own|own|package-own|1",
 		"core-own-x|own-x|own|package-own-x|1",
 		"core-v|v|v||4.5",

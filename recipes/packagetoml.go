@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
@@ -45,6 +46,9 @@ func (t *Tree) readTOML(p *Package, probs *problemList) bool {
 	}
 	if rp.Version != "" && rp.VersionFrom != "" {
 		bad("package.version_from", "set together with version: keep one")
+	}
+	if rp.VersionFrom != "" && strings.Count(rp.VersionFrom, "-") != 1 {
+		bad("package.version_from", "%q: StageX's generator (src/targets.py) splits version_from at every \"-\" into exactly <stage> and <name> and fails otherwise; name a target whose name has no \"-\"", rp.VersionFrom)
 	}
 	p.Version, p.VersionFrom, p.tomlVersion = rp.Version, rp.VersionFrom, rp.Version
 	p.Description, p.License, p.Website = rp.Description, rp.License, rp.Website

@@ -111,6 +111,32 @@ func TestLoadVersionFromCycle(t *testing.T) {
 	}
 }
 
+// version_from as StageX's generator can apply it: <stage>-<name> with one
+// "-", and chains of at most two steps.
+func TestVersionFromAsStageX(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":    "[package]\nname = \"a\"\nversion_from = \"core-b\"\n",
+		"packages/core/a/Containerfile":   "FROM scratch\n",
+		"packages/core/b/package.toml":    "[package]\nname = \"b\"\nversion_from = \"core-c\"\n",
+		"packages/core/b/Containerfile":   "FROM scratch\n",
+		"packages/core/c/package.toml":    "[package]\nname = \"c\"\nversion_from = \"core-d\"\n",
+		"packages/core/c/Containerfile":   "FROM scratch\n",
+		"packages/core/d/package.toml":    "[package]\nname = \"d\"\nversion = \"1\"\n",
+		"packages/core/d/Containerfile":   "FROM scratch\n",
+		"packages/core/e-f/package.toml":  "[package]\nname = \"e-f\"\nversion = \"2\"\n",
+		"packages/core/e-f/Containerfile": "FROM scratch\n",
+		"packages/core/g/package.toml":    "[package]\nname = \"g\"\nversion_from = \"core-e-f\"\n",
+		"packages/core/g/Containerfile":   "FROM scratch\n",
+	})
+	_, err := Load(root, Options{})
+	want := "package tree has 2 problems:\n" +
+		"  packages/core/a/package.toml:3: package.version_from: chain core-a -> core-b -> core-c -> core-d: StageX's generator applies version_from in two passes, in directory order, so a chain of more than two steps may leave the version unset; name core-d directly\n" +
+		`  packages/core/g/package.toml:3: package.version_from: "core-e-f": StageX's generator (src/targets.py) splits version_from at every "-" into exactly <stage> and <name> and fails otherwise; name a target whose name has no "-"`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
 func TestLoadUnknownKeyWarns(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"packages/core/a/package.toml":  "[package]\nname = \"a\"\nmaintainer = \"x\"\n",

@@ -72,9 +72,22 @@ func resolveVersions(pkgs []*Package, broken map[string]bool, probs *problemList
 		return resolve(src, chain, seen)
 	}
 	for _, p := range pkgs {
-		if v, ok := resolve(p, []string{p.ID()}, map[*Package]bool{p: true}); ok {
-			p.Version = v
+		v, ok := resolve(p, []string{p.ID()}, map[*Package]bool{p: true})
+		if !ok {
+			continue
 		}
+		// StageX's generator applies version_from in two passes over the
+		// targets in directory order: a chain of more steps may end unset.
+		chain := []string{p.ID()}
+		for q := p; q.VersionFrom != ""; q = byTarget[q.VersionFrom] {
+			chain = append(chain, q.VersionFrom)
+		}
+		if len(chain) > 3 {
+			probs.add(p.TOMLPath, p.keyLine("package.version_from"), "package.version_from", "chain %s: StageX's generator applies version_from in two passes, in directory order, so a chain of more than two steps may leave the version unset; name %s directly",
+				strings.Join(chain, " -> "), chain[len(chain)-1])
+			continue
+		}
+		p.Version = v
 	}
 }
 
