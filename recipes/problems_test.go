@@ -137,6 +137,25 @@ func TestVersionFromAsStageX(t *testing.T) {
 	}
 }
 
+// StageX's generator takes every file named Containerfile under packages/
+// for packages/<stage>/<name>/Containerfile and fails on any other.
+func TestStrayContainerfile(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml":            "[package]\nname = \"a\"\n",
+		"packages/core/a/Containerfile":           "FROM scratch\n",
+		"packages/core/a/patches/Containerfile":   "FROM scratch\n",
+		"packages/core/Containerfile":             "FROM scratch\n",
+		"packages/core/a/patches/Containerfile.x": "not one\n",
+	})
+	_, err := Load(root, Options{})
+	want := "package tree has 2 problems:\n" +
+		"  packages/core/Containerfile: StageX's generator (src/targets.py) reads every file named Containerfile under packages/ as packages/<stage>/<name>/Containerfile and fails on this one: rename or move it\n" +
+		"  packages/core/a/patches/Containerfile: StageX's generator (src/targets.py) reads every file named Containerfile under packages/ as packages/<stage>/<name>/Containerfile and fails on this one: rename or move it"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestLoadUnknownKeyWarns(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"packages/core/a/package.toml":  "[package]\nname = \"a\"\nmaintainer = \"x\"\n",
