@@ -114,5 +114,25 @@ func (t *Tree) readSources(p *Package, d *decodedTOML, probs *problemList) bool 
 			FileTemplate: rs.File, MirrorTemplates: rs.Mirrors,
 		})
 	}
+	// Keys equal but for case would pass the same <KEY>_* build arguments,
+	// and docker build would keep the last in package.toml's order.
+	args := map[string]string{}
+	for _, s := range p.Sources {
+		key := strings.ToUpper(s.Key)
+		for _, a := range []struct {
+			suffix string
+			set    bool
+		}{{"_VERSION", s.OwnVersion}, {"_GIT_SHA", s.GitSHA != ""}} {
+			if !a.set {
+				continue
+			}
+			if prev, dup := args[key+a.suffix]; dup {
+				probs.add(p.TOMLPath, d.line("sources."+s.Key), "sources."+s.Key, "passes the build argument %s%s, as sources.%s does: rename one of them", key, a.suffix, prev)
+				ok = false
+				continue
+			}
+			args[key+a.suffix] = s.Key
+		}
+	}
 	return ok
 }

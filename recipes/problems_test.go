@@ -332,3 +332,20 @@ func TestSourceTemplatesAsStageX(t *testing.T) {
 		t.Errorf("literal braces: file %q, mirrors %q", s.File, s.Mirrors)
 	}
 }
+
+// Source keys equal but for case would pass the same build arguments.
+func TestSourceKeysEqualButForCase(t *testing.T) {
+	h := "\nhash = \"" + goodHash + "\"\nmirrors = [\"https://x.invalid/a.tar\"]\n"
+	root := writeTree(t, map[string]string{
+		"packages/core/a/package.toml": "[package]\nname = \"a\"\nversion = \"1\"\n" +
+			"\n[sources.lib]\nversion = \"2\"" + h +
+			"\n[sources.LIB]\nversion = \"3\"" + h +
+			"\n[sources.Other]" + h + "\n[sources.other]" + h,
+		"packages/core/a/Containerfile": "FROM scratch\n",
+	})
+	_, err := Load(root, Options{})
+	want := "package tree has 1 problem:\n  packages/core/a/package.toml:5: sources.lib: passes the build argument LIB_VERSION, as sources.LIB does: rename one of them"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v", err)
+	}
+}
