@@ -86,8 +86,9 @@ type Target struct {
 	// Deps are the targets this one depends on, sorted: as in StageX's
 	// generator, every stagex/<target> its package's Containerfile names on
 	// a line starting with "FROM stagex/", "FROM --platform=linux/386
-	// stagex/" or "COPY --from=stagex/", whichever stage uses it. They are
-	// built first and are the stagex/<target> contexts of the build.
+	// stagex/" or "COPY --from=stagex/", whichever stage uses it, except
+	// itself (make drops that circular prerequisite). They are built first
+	// and are the stagex/<target> contexts of the build.
 	Deps []string
 	// DepPos is where each dependency is first named in the Containerfile.
 	DepPos map[string]containerfile.Pos

@@ -260,15 +260,27 @@ func TestDepsAsStageXGeneratorReadsThem(t *testing.T) {
 	}
 }
 
-// Every target of a Containerfile depends on all it names, so one that
-// names a target of its own package makes that target depend on itself.
+// A Containerfile may name one of its own targets: a subpackage using a
+// sibling. As make does, the target does not depend on itself; the build
+// of a stage that uses its own target's image is an error.
 func TestSelfDependencyOfSubpackage(t *testing.T) {
 	root := writeTree(t, map[string]string{
-		"packages/core/p/package.toml":  "[package]\nname = \"p\"\nsubpackages = [\"p-a\", \"p-b\"]\n",
-		"packages/core/p/Containerfile": "FROM scratch AS package-p-a\nFROM scratch AS package-p-b\nCOPY --from=stagex/core-p-a / /\n",
+		"packages/core/p/package.toml":  "[package]\nname = \"p\"\nsubpackages = [\"pa\", \"pb\"]\n",
+		"packages/core/p/Containerfile": "FROM scratch AS package-pa\nFROM scratch AS package-pb\nCOPY --from=stagex/core-pa / /\n",
 	})
-	_, err := Load(root, Options{})
-	if err == nil || err.Error() != "package tree has 1 problem:\n  packages/core/p/Containerfile:3: stagex/core-p-a: a target cannot depend on itself (StageX's generator makes every stagex/ reference of packages/core/p/Containerfile a dependency of each of its targets)" {
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa, pb := target(t, tree, "core-pa"), target(t, tree, "core-pb"); len(pa.Deps) != 0 || len(pb.Deps) != 1 || pb.Deps[0] != "core-pa" {
+		t.Errorf("deps: core-pa %v, core-pb %v; want none and core-pa", pa.Deps, pb.Deps)
+	}
+	root = writeTree(t, map[string]string{
+		"packages/core/p/package.toml":  "[package]\nname = \"p\"\nsubpackages = [\"pa\", \"pb\"]\n",
+		"packages/core/p/Containerfile": "FROM scratch AS package-pa\nCOPY --from=stagex/core-pa / /\nFROM scratch AS package-pb\n",
+	})
+	_, err = Load(root, Options{})
+	if err == nil || err.Error() != "package tree has 1 problem:\n  packages/core/p/Containerfile:2: COPY --from stagex/core-pa: the build of target core-pa cannot use its own image" {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -267,15 +267,20 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 		}
 		deps := map[string]containerfile.Pos{}
 		for dep, pos := range lineDeps[tg.Origin] {
-			if dep == tg.Name {
-				probs.add(pos.File, pos.Line, "", "stagex/%s: a target cannot depend on itself (StageX's generator makes every stagex/ reference of %s a dependency of each of its targets)", dep, tg.Origin.ContainerfilePath)
-				continue
+			// A Containerfile naming one of its own targets (a subpackage
+			// using a sibling): make drops that circular prerequisite of the
+			// target itself, and so does stevedore, unless the build uses it.
+			if dep != tg.Name {
+				deps[dep] = pos
 			}
-			deps[dep] = pos
 		}
 		for _, r := range needs.Contexts {
 			dep, ok := strings.CutPrefix(r.Name, stagexPrefix)
 			if !ok {
+				continue
+			}
+			if dep == tg.Name {
+				probs.add(r.Pos.File, r.Pos.Line, "", "%s %s: the build of target %s cannot use its own image", r.How, r.Name, dep)
 				continue
 			}
 			if _, ok := lineDeps[tg.Origin][dep]; ok {
