@@ -14,7 +14,7 @@ type generatorTarget struct {
 	StageTarget   string            `json:"stage_target"` // --target
 	Version       string            `json:"version"`      // --tag stagex/<target>:<version>
 	BuildArgs     map[string]string `json:"build_args"`   // every --build-arg
-	Deps          []string          `json:"deps"`         // out/<dep>/index.json prerequisites, sorted, once each
+	Deps          []string          `json:"deps"`         // out/<dep>/index.json prerequisites, sorted, once each, not itself
 	Platforms     []string          `json:"platforms"`    // --platform, $(PLATFORM) being linux/amd64
 	Containerfile string            `json:"containerfile"`
 	FetchDir      string            `json:"fetch_dir"` // --build-context fetch=...
@@ -27,13 +27,15 @@ type generatorTarget struct {
 // version (pallet-none), versions without "." (core-single, the git hash of
 // core-sha: VERSION_MAJOR_MINOR=None), sources with and without their own
 // version and git_sha, <KEY>_SOURCE with the package's {version_dash},
-// dependencies from every line form, platforms.
+// dependencies from every line form, a subpackage using a sibling,
+// platforms.
 //
 // testdata/stagex-shapes/generator.json is what StageX's own generator
 // computes for it: src/targets.py of StageX release 2026.03.0, run
 // unmodified in that directory (python3 <stagex>/src/targets.py), each
-// target's rule read back from its Makefile output. Regenerate it only the
-// same way, from StageX's generator, never from stevedore.
+// target's rule read back from its Makefile output (a target's own out/
+// among its prerequisites left out, as make drops it). Regenerate it only
+// the same way, from StageX's generator, never from stevedore.
 func TestStageXShapesAsGenerator(t *testing.T) {
 	data, err := os.ReadFile("testdata/stagex-shapes/generator.json")
 	if err != nil {
