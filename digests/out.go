@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // OutDir returns the out/<target> folder of tree.
@@ -33,6 +34,27 @@ func BuiltTargets(tree string) ([]string, error) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), "index.json")); err == nil {
 			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RecordedTargets lists the targets recorded in every digests/<stage>.txt
+// of tree, sorted by name. A missing digests/ folder is an empty list.
+func RecordedTargets(tree string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(tree, "digests", "*.txt"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		recs, err := ReadStage(tree, strings.TrimSuffix(filepath.Base(f), ".txt"))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out = append(out, r.Target)
 		}
 	}
 	sort.Strings(out)

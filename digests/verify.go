@@ -3,6 +3,9 @@ package digests
 import (
 	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -77,13 +80,42 @@ func (r Report) Write(w io.Writer) {
 			fmt.Fprintf(w, "ERROR    %s %v\n", c.Target, c.Err)
 		}
 	}
-	fmt.Fprintf(w, "%d of %d target(s) match digests/\n", len(r.Checks)-len(r.Failures()), len(r.Checks))
+	fmt.Fprintf(w, "%d of %d target(s) match digests/", len(r.Checks)-len(r.Failures()), len(r.Checks))
+	count := map[Status]int{}
+	for _, c := range r.Failures() {
+		count[c.Status]++
+	}
+	var parts []string
+	for _, st := range []Status{StatusMismatch, StatusNotRecorded, StatusNotBuilt, StatusUnreadable} {
+		if count[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[st], st))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
 }
 
 // Verify compares the image manifest digests in out/ with digests/<stage>.txt
-// for targets (all built targets when empty). Problems with single targets
-// are reported in the Report; the error is for unreadable records or names.
+// for targets; when empty, for every target recorded in digests/ or built
+// in out/, so that a recorded target not built is reported, not skipped.
+// Problems with single targets are reported in the Report; the error is
+// for unreadable records or names.
 func Verify(tree string, targets []string) (Report, error) {
+	if len(targets) == 0 {
+		recorded, err := RecordedTargets(tree)
+		if err != nil {
+			return Report{}, err
+		}
+		built, err := BuiltTargets(tree)
+		if err != nil {
+			return Report{}, err
+		}
+		targets = append(recorded, built...)
+		sort.Strings(targets)
+		targets = slices.Compact(targets)
+	}
 	targets, err := resolveTargets(tree, targets)
 	if err != nil {
 		return Report{}, err

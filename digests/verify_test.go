@@ -27,13 +27,13 @@ func TestVerify(t *testing.T) {
 	if err := WriteStage(tree, "user", []Record{{"user-broken", broken}}); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("all of out", func(t *testing.T) {
+	t.Run("all of out and digests", func(t *testing.T) {
 		rep, err := Verify(tree, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := statuses(rep)
-		want := map[string]Status{"core-gcc": StatusMismatch, "core-new": StatusNotRecorded, "core-ok": StatusOK, "user-broken": StatusUnreadable}
+		want := map[string]Status{"core-gcc": StatusMismatch, "core-gone": StatusNotBuilt, "core-new": StatusNotRecorded, "core-ok": StatusOK, "user-broken": StatusUnreadable}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
 		}
@@ -42,7 +42,7 @@ func TestVerify(t *testing.T) {
 		}
 		var b bytes.Buffer
 		rep.Write(&b)
-		for _, s := range []string{"MISMATCH core-gcc", gcc.Hex, "MISSING  core-new", fresh.Hex, "ERROR    user-broken", "1 of 4"} {
+		for _, s := range []string{"MISMATCH core-gcc", gcc.Hex, "MISSING  core-new", fresh.Hex, "ERROR    user-broken", "MISSING  core-gone not built (recorded " + hexHash("b").Hex, "1 of 5 target(s) match digests/ (1 mismatch, 1 not recorded, 1 not built, 1 unreadable)\n"} {
 			if !strings.Contains(b.String(), s) {
 				t.Errorf("report lacks %q:\n%s", s, b.String())
 			}

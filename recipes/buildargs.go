@@ -21,11 +21,21 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// buildArgs derives the --build-arg set StageX passes for a package.
+// DockerfileCheck is the BUILDKIT_DOCKERFILE_CHECK build argument StageX
+// passes to every build (BuildKit's lint checks as errors, but one). It is
+// a build argument like any other to stevedore, which does not run
+// BuildKit's lint checks.
+const DockerfileCheck = "skip=FromPlatformFlagConstDisallowed;error=true"
+
+// buildArgs derives the --build-arg set StageX's generator (src/targets.py)
+// passes for a package's targets: the fixed three, the VERSION forms when
+// the package has a version, and per source <KEY>_VERSION and <KEY>_SOURCE
+// when the source sets its own version and <KEY>_GIT_SHA when it has one.
 func buildArgs(p *Package, epoch string) map[string]string {
 	args := map[string]string{
-		"SOURCE_DATE_EPOCH":       epoch,
-		"BUILDKIT_MULTI_PLATFORM": "1",
+		"SOURCE_DATE_EPOCH":         epoch,
+		"BUILDKIT_MULTI_PLATFORM":   "1",
+		"BUILDKIT_DOCKERFILE_CHECK": DockerfileCheck,
 	}
 	if p.Version != "" {
 		f := Forms(p.Version)
@@ -40,7 +50,7 @@ func buildArgs(p *Package, epoch string) map[string]string {
 		key := strings.ToUpper(s.Key)
 		if s.OwnVersion {
 			args[key+"_VERSION"] = s.Version
-			args[key+"_SOURCE"] = expand(s.FileTemplate, sourceArgVars(s.Version, p.Version, s.Format))
+			args[key+"_SOURCE"] = s.argFile
 		}
 		if s.GitSHA != "" {
 			args[key+"_GIT_SHA"] = s.GitSHA

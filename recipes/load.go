@@ -38,6 +38,9 @@ func Load(root string, opts Options) (*Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load tree %s: %w", abs, err)
 	}
+	if err := strayContainerfiles(abs, pkgRoot, probs); err != nil {
+		return nil, fmt.Errorf("load tree %s: %w", abs, err)
+	}
 	for _, d := range dirs {
 		p := t.loadPackage(d, probs)
 		if p != nil {
@@ -79,6 +82,31 @@ func packageDirs(pkgRoot string) ([]string, error) {
 	}
 	sort.Strings(dirs)
 	return dirs, nil
+}
+
+// strayContainerfiles reports files named Containerfile under packages/
+// that are not packages/<stage>/<name>/Containerfile: StageX's generator
+// (src/targets.py) walks all of packages/ and fails on them.
+func strayContainerfiles(root, pkgRoot string, probs *problemList) error {
+	return filepath.WalkDir(pkgRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != containerfileName {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				return nil
+			}
+		}
+		rel, _ := filepath.Rel(pkgRoot, path)
+		if strings.Count(rel, string(filepath.Separator)) != 2 {
+			r, _ := filepath.Rel(root, path)
+			probs.add(r, 0, "", "StageX's generator (src/targets.py) reads every file named Containerfile under packages/ as packages/<stage>/<name>/Containerfile and fails on this one: rename or move it")
+		}
+		return nil
+	})
 }
 
 // loadPackage reads one package directory; nil when it is not a package.
@@ -134,6 +162,7 @@ func (t *Tree) readContainerfile(p *Package, probs *problemList) bool {
 		return false
 	}
 	p.Containerfile = f
+	p.lineDeps = scanLineDeps(p.ContainerfilePath, data, probs)
 	return true
 }
 
@@ -153,7 +182,7 @@ func exists(path string) bool {
 // markBroken remembers the targets of a package that failed to load, so
 // that references to them are not reported a second time as missing.
 func (t *Tree) markBroken(p *Package) {
-	t.broken[p.Target()] = true
+	t.broken[p.ID()] = true
 	if b, err := os.ReadFile(filepath.Join(p.Dir, tomlName)); err == nil {
 		if d, _, err := decodeTOML(b); err == nil {
 			for _, s := range d.raw.Package.Subpackages {

@@ -37,9 +37,11 @@ func TestLoadTargets(t *testing.T) {
 	}
 	want := []string{
 		"bootstrap-stage0||fetch/bootstrap/stage0|",
-		"core-alpha||fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
-		"core-alpha-dev|package-alpha-dev|fetch/core/alpha|core-beta,core-gamma",
-		"core-alpha-doc|package-alpha-doc|fetch/core/alpha|",
+		"core-alpha|package-alpha|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
+		// As in StageX's generator, every target of a Containerfile depends
+		// on every stagex/ target it names, whichever stage uses it.
+		"core-alpha-dev|package-alpha-dev|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
+		"core-alpha-doc|package-alpha-doc|fetch/core/alpha|bootstrap-stage0,core-beta,core-gamma",
 		"core-beta||fetch/core/beta|bootstrap-stage0",
 		"core-gamma||fetch/core/gamma|",
 		"user-delta||fetch/user/delta|core-alpha-dev,core-gamma",
@@ -91,8 +93,8 @@ func TestLoadSourcesPlaceholders(t *testing.T) {
 			"https://a.example.invalid/1/1.2/alpha-1.2.3-rc1.tar.gz",
 			"https://b.example.invalid/v1_2_3-rc1/1-2-3-rc1/1.2.3/alpha-1.2.3-rc1.tar.gz",
 		}},
-		{"extra", "0.9.1", "extra-0.9.1-0-9-1-0_9_1-0.tar.xz", []string{
-			"https://c.example.invalid/0.9.1/extra-0.9.1-0-9-1-0_9_1-0.tar.xz",
+		{"extra", "0.9.1", "extra-0.9.1-0-9-1-0_9_1.tar.xz", []string{
+			"https://c.example.invalid/0.9.1/extra-0.9.1-0-9-1-0_9_1.tar.xz",
 		}},
 		// No file: the last path element of the first mirror, query dropped.
 		{"nofile", "1.2.3-rc1", "nofile-1.2.zip", []string{"https://d.example.invalid/dl/nofile-1.2.zip?raw=1"}},
@@ -105,19 +107,20 @@ func TestLoadSourcesPlaceholders(t *testing.T) {
 func TestLoadBuildArgs(t *testing.T) {
 	tree := loadFull(t)
 	want := map[string]string{
-		"SOURCE_DATE_EPOCH":       "1",
-		"BUILDKIT_MULTI_PLATFORM": "1",
-		"VERSION":                 "1.2.3-rc1",
-		"VERSION_UNDER":           "1_2_3-rc1",
-		"VERSION_DASH":            "1-2-3-rc1",
-		"VERSION_MAJOR":           "1",
-		"VERSION_MAJOR_MINOR":     "1.2",
-		"VERSION_STRIP_SUFFIX":    "1.2.3",
+		"SOURCE_DATE_EPOCH":         "1",
+		"BUILDKIT_MULTI_PLATFORM":   "1",
+		"BUILDKIT_DOCKERFILE_CHECK": DockerfileCheck,
+		"VERSION":                   "1.2.3-rc1",
+		"VERSION_UNDER":             "1_2_3-rc1",
+		"VERSION_DASH":              "1-2-3-rc1",
+		"VERSION_MAJOR":             "1",
+		"VERSION_MAJOR_MINOR":       "1.2",
+		"VERSION_STRIP_SUFFIX":      "1.2.3",
 		// Only the source with its own version gets _VERSION and _SOURCE.
 		"EXTRA_VERSION": "0.9.1",
 		// StageX's quirk: {version} from the source, {version_dash} and
-		// {version_under} from the package, other placeholders unknown.
-		"EXTRA_SOURCE":  "extra-0.9.1-1-2-3-rc1-1_2_3-rc1-{version_major}.tar.xz",
+		// {version_under} from the package (other placeholders are errors).
+		"EXTRA_SOURCE":  "extra-0.9.1-1-2-3-rc1-1_2_3-rc1.tar.xz",
 		"EXTRA_GIT_SHA": "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef",
 	}
 	for _, name := range []string{"core-alpha", "core-alpha-dev"} {
@@ -126,7 +129,7 @@ func TestLoadBuildArgs(t *testing.T) {
 		}
 	}
 	delta := target(t, tree, "user-delta").BuildArgs
-	if diff := cmp.Diff(map[string]string{"SOURCE_DATE_EPOCH": "1", "BUILDKIT_MULTI_PLATFORM": "1"}, delta); diff != "" {
+	if diff := cmp.Diff(map[string]string{"SOURCE_DATE_EPOCH": "1", "BUILDKIT_MULTI_PLATFORM": "1", "BUILDKIT_DOCKERFILE_CHECK": DockerfileCheck}, delta); diff != "" {
 		t.Errorf("versionless build args (-want +got):\n%s", diff)
 	}
 }
@@ -138,7 +141,10 @@ func TestForms(t *testing.T) {
 	}{
 		{"1.2.3", VersionForms{"1.2.3", "1_2_3", "1-2-3", "1", "1.2", "1.2.3"}},
 		{"2026.03.0-r1", VersionForms{"2026.03.0-r1", "2026_03_0-r1", "2026-03-0-r1", "2026", "2026.03", "2026.03.0"}},
-		{"7", VersionForms{"7", "7", "7", "7", "7", "7"}},
+		// Fewer than two parts: VERSION_MAJOR_MINOR is Python's None, printed.
+		{"7", VersionForms{"7", "7", "7", "7", "None", "7"}},
+		{"fc6eeb6b-x.y", VersionForms{"fc6eeb6b-x.y", "fc6eeb6b-x_y", "fc6eeb6b-x-y", "fc6eeb6b-x", "fc6eeb6b-x.y", "fc6eeb6b"}},
+		{"", VersionForms{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -169,5 +175,37 @@ func TestLoadNoPackagesDir(t *testing.T) {
 	_, err := Load(t.TempDir(), Options{})
 	if err == nil || !strings.Contains(err.Error(), "no packages/ directory") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// With subpackages, the listed names are exactly the targets, each built
+// from the package's stage package-<name>, the package's own name too;
+// an unlisted package name is no target. version_from may name any target.
+func TestSubpackagesAreTheTargets(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"packages/core/multi/package.toml":  "[package]\nname = \"multi\"\nversion = \"4.5\"\nsubpackages = [\"mb\", \"ma\"]\n",
+		"packages/core/multi/Containerfile": "FROM scratch AS package-ma\nFROM scratch AS package-mb\nFROM scratch\n",
+		"packages/core/own/package.toml":    "[package]\nname = \"own\"\nversion = \"1\"\nsubpackages = [\"own\", \"own-x\"]\n",
+		"packages/core/own/Containerfile":   "FROM scratch AS package-own\nFROM scratch AS package-own-x\n",
+		"packages/core/v/package.toml":      "[package]\nname = \"v\"\nversion_from = \"core-ma\"\n",
+		"packages/core/v/Containerfile":     "FROM scratch\n",
+	})
+	tree, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range tree.Targets {
+		got = append(got, tg.Name+"|"+tg.Package+"|"+tg.Origin.Name+"|"+tg.StageTarget+"|"+tg.Version)
+	}
+	want := []string{
+		"core-ma|ma|multi|package-ma|4.5",
+		"core-mb|mb|multi|package-mb|4.5",
+		"core-own|own|own|package-own|1",
+		"core-own-x|own-x|own|package-own-x|1",
+		"core-v|v|v||4.5",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
 	}
 }

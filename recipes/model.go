@@ -27,28 +27,38 @@ type Package struct {
 	ContainerfilePath string
 
 	Version     string // effective version (after version_from), may be empty
-	VersionFrom string // "<stage>-<name>" the version is copied from, or empty
+	VersionFrom string // the target "<stage>-<name>" the version is copied from, or empty
 	Description string
 	License     string
 	Website     string
 	Platforms   []string
+	// Subpackages, when set, are exactly the package's targets: each
+	// <stage>-<sub> is built from this Containerfile's stage package-<sub>.
+	// The package's own name is a target only when it is listed.
 	Subpackages []string
 	Sources     []Source // sorted by key
 
 	Containerfile *containerfile.File
 
-	keyLine func(key string) int // line of a package.toml key, 0 if unknown
+	tomlVersion string // [package] version as written (before version_from)
+
+	keyLine  func(key string) int // line of a package.toml key, 0 if unknown
+	lineDeps []lineDep            // dependencies as StageX's generator reads them
 }
 
-// Target returns the package's own target name, <stage>-<name>.
-func (p *Package) Target() string { return p.Stage + "-" + p.Name }
+// ID returns <stage>-<name>, how messages name the package. It is also the
+// package's target name, unless the package has subpackages that do not
+// list its own name (then it has no target of that name).
+func (p *Package) ID() string { return p.Stage + "-" + p.Name }
 
 // Source is one [sources.<key>] entry with every placeholder expanded.
 type Source struct {
-	Key        string
-	Hash       string // lowercase SHA-256 hex
-	Version    string // the source's version, defaulting to the package's
-	OwnVersion bool   // version was set in the source's own section
+	Key  string
+	Hash string // lowercase SHA-256 hex
+	// Version is the source's own version, else the package's own version
+	// (as in StageX's fetch.py: version_from does not apply to sources).
+	Version    string
+	OwnVersion bool // version was set in the source's own section
 	Format     string
 	GitSHA     string
 	File       string   // expanded file name
@@ -56,21 +66,31 @@ type Source struct {
 	// FileTemplate and MirrorTemplates are as written in package.toml.
 	FileTemplate    string
 	MirrorTemplates []string
+
+	argFile string // the file name of the <KEY>_SOURCE build argument
 }
 
 // Target is one image to build: a package, or a subpackage of one.
 type Target struct {
-	Name        string // <stage>-<name>, the out/ directory and digest name
-	Stage       string
-	Package     string   // the package or subpackage name
-	Origin      *Package // the package whose Containerfile and sources build it
-	StageTarget string   // Containerfile stage to build; "" for the last one
+	Name    string // <stage>-<name>, the out/ directory and digest name
+	Stage   string
+	Package string   // the package or subpackage name
+	Origin  *Package // the package whose Containerfile and sources build it
+	// StageTarget is the Containerfile stage to build (--target):
+	// package-<sub> for a subpackage, "" (the last stage) otherwise.
+	StageTarget string
 	Version     string
 	Platforms   []string          // as set in package.toml; empty means the build's default
 	BuildArgs   map[string]string // what StageX passes with --build-arg
 	FetchDir    string            // fetch/<stage>/<origin>, relative to the tree root
-	Deps        []string          // targets this one uses (FROM/COPY --from=stagex/...), sorted
-	// DepPos is where each dependency is first used in the Containerfile.
+	// Deps are the targets this one depends on, sorted: as in StageX's
+	// generator, every stagex/<target> its package's Containerfile names on
+	// a line starting with "FROM stagex/", "FROM --platform=linux/386
+	// stagex/" or "COPY --from=stagex/", whichever stage uses it, except
+	// itself (make drops that circular prerequisite). They are built first
+	// and are the stagex/<target> contexts of the build.
+	Deps []string
+	// DepPos is where each dependency is first named in the Containerfile.
 	DepPos map[string]containerfile.Pos
 	// ImageRefs are the images the target uses that are neither stages,
 	// stagex/<target> nor scratch (FROM alpine:3.20, COPY --from=repo@sha256:...),
@@ -80,6 +100,7 @@ type Target struct {
 	ImageRefs []containerfile.Ref
 }
 
-// IsSubpackage reports whether the target is built from another package's
-// Containerfile.
-func (t *Target) IsSubpackage() bool { return t.Package != t.Origin.Name }
+// IsSubpackage reports whether the target is one of its package's listed
+// subpackages, built with --target package-<name> (also when the name is
+// the package's own).
+func (t *Target) IsSubpackage() bool { return len(t.Origin.Subpackages) > 0 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
@@ -46,7 +47,10 @@ func (t *Tree) readTOML(p *Package, probs *problemList) bool {
 	if rp.Version != "" && rp.VersionFrom != "" {
 		bad("package.version_from", "set together with version: keep one")
 	}
-	p.Version, p.VersionFrom = rp.Version, rp.VersionFrom
+	if rp.VersionFrom != "" && strings.Count(rp.VersionFrom, "-") != 1 {
+		bad("package.version_from", "%q: StageX's generator (src/targets.py) splits version_from at every \"-\" into exactly <stage> and <name> and fails otherwise; name a target whose name has no \"-\"", rp.VersionFrom)
+	}
+	p.Version, p.VersionFrom, p.tomlVersion = rp.Version, rp.VersionFrom, rp.Version
 	p.Description, p.License, p.Website = rp.Description, rp.License, rp.Website
 	p.Platforms = rp.Platforms
 	for i, pl := range rp.Platforms {
@@ -109,6 +113,26 @@ func (t *Tree) readSources(p *Package, d *decodedTOML, probs *problemList) bool 
 			Format: rs.Format, GitSHA: rs.GitSHA,
 			FileTemplate: rs.File, MirrorTemplates: rs.Mirrors,
 		})
+	}
+	// Keys equal but for case would pass the same <KEY>_* build arguments,
+	// and docker build would keep the last in package.toml's order.
+	args := map[string]string{}
+	for _, s := range p.Sources {
+		key := strings.ToUpper(s.Key)
+		for _, a := range []struct {
+			suffix string
+			set    bool
+		}{{"_VERSION", s.OwnVersion}, {"_GIT_SHA", s.GitSHA != ""}} {
+			if !a.set {
+				continue
+			}
+			if prev, dup := args[key+a.suffix]; dup {
+				probs.add(p.TOMLPath, d.line("sources."+s.Key), "sources."+s.Key, "passes the build argument %s%s, as sources.%s does: rename one of them", key, a.suffix, prev)
+				ok = false
+				continue
+			}
+			args[key+a.suffix] = s.Key
+		}
 	}
 	return ok
 }

@@ -60,11 +60,24 @@ func (ps Problems) sorted() Problems {
 	return out
 }
 
-// problemList collects problems while loading.
-type problemList struct{ ps Problems }
+// problemList collects problems while loading. A problem found again
+// (e.g. in a stage that several subpackages of one Containerfile build) is
+// kept once.
+type problemList struct {
+	ps   Problems
+	seen map[Problem]bool
+}
 
 func (l *problemList) add(file string, line int, field, format string, a ...any) {
-	l.ps = append(l.ps, Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)})
+	p := Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
+	if l.seen[p] {
+		return
+	}
+	if l.seen == nil {
+		l.seen = map[Problem]bool{}
+	}
+	l.seen[p] = true
+	l.ps = append(l.ps, p)
 }
 
 func (l *problemList) err() error {

@@ -25,7 +25,8 @@ func newVerifyCmd(g *globalOptions) *cobra.Command {
 		Short: "Check built targets against digests/<stage>.txt (and, optionally, their signatures)",
 		Long: `verify compares the image manifest digest of each out/<target>/ with the line
 recorded in digests/<stage>.txt and lists every mismatch, unrecorded target,
-unbuilt target and unreadable layout. With no TARGET, every target in out/.
+unbuilt target and unreadable layout. With no TARGET, every target recorded
+in digests/ or built in out/.
 
 With --rebuild it first builds the targets (and their dependencies) from
 the recipes and verified sources, so the comparison is of a fresh rebuild:

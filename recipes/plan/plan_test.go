@@ -34,13 +34,14 @@ func TestSelectAndOrder(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{nil, []string{"bootstrap-stage0", "core-alpha-doc", "core-beta", "core-gamma", "core-alpha", "core-alpha-dev", "user-delta"}},
-		{[]string{"all"}, []string{"bootstrap-stage0", "core-alpha-doc", "core-beta", "core-gamma", "core-alpha", "core-alpha-dev", "user-delta"}},
+		{nil, []string{"bootstrap-stage0", "core-beta", "core-gamma", "core-alpha", "core-alpha-dev", "core-alpha-doc", "user-delta"}},
+		{[]string{"all"}, []string{"bootstrap-stage0", "core-beta", "core-gamma", "core-alpha", "core-alpha-dev", "core-alpha-doc", "user-delta"}},
 		{[]string{"user-delta"}, []string{"bootstrap-stage0", "core-beta", "core-gamma", "core-alpha-dev", "user-delta"}},
 		{[]string{"delta"}, []string{"bootstrap-stage0", "core-beta", "core-gamma", "core-alpha-dev", "user-delta"}},
 		{[]string{"bootstrap"}, []string{"bootstrap-stage0"}},
 		{[]string{"gamma", "core-gamma", "stage0"}, []string{"bootstrap-stage0", "core-gamma"}},
-		{[]string{"alpha-doc"}, []string{"core-alpha-doc"}},
+		// Every target of a Containerfile depends on all it names.
+		{[]string{"alpha-doc"}, []string{"bootstrap-stage0", "core-beta", "core-gamma", "core-alpha-doc"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, ","), func(t *testing.T) {

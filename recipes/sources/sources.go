@@ -18,7 +18,7 @@ func Items(t *recipes.Tree, targets []*recipes.Target) []fetch.Item {
 	for _, p := range origins(targets) {
 		for _, s := range p.Sources {
 			items = append(items, fetch.Item{
-				Package: p.Target(),
+				Package: p.ID(),
 				Key:     s.Key,
 				File:    s.File,
 				SHA256:  s.Hash,
@@ -40,7 +40,7 @@ func Link(t *recipes.Tree, targets []*recipes.Target) error {
 		}
 		src := filepath.Join(t.Root, "fetch", p.Stage, p.Name)
 		if err := fetch.LinkInto(src, filepath.Join(p.Dir, "fetch")); err != nil {
-			return fmt.Errorf("link sources of %s: %w", p.Target(), err)
+			return fmt.Errorf("link sources of %s: %w", p.ID(), err)
 		}
 	}
 	return nil

@@ -38,12 +38,7 @@ func TestBuildKitParity(t *testing.T) {
 			tg = x
 		}
 	}
-	args := map[string]string{}
-	for k, v := range tg.BuildArgs {
-		if k != "SOURCE_DATE_EPOCH" && k != "BUILDKIT_MULTI_PLATFORM" {
-			args[k] = v
-		}
-	}
+	args := buildkitref.ExtraBuildArgs(tg.BuildArgs)
 	box := filepath.Join(tree, "out", "core-box")
 	want := filepath.Join(t.TempDir(), "user-app")
 	err = d.Build(ctx, buildkitref.BuildOptions{

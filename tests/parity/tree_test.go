@@ -64,12 +64,7 @@ func referenceOptions(t testing.TB, root, bk string, tg *recipes.Target, dest st
 	if err := os.MkdirAll(fetchDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := map[string]string{}
-	for k, v := range tg.BuildArgs {
-		if k != "SOURCE_DATE_EPOCH" && k != "BUILDKIT_MULTI_PLATFORM" {
-			args[k] = v
-		}
-	}
+	args := buildkitref.ExtraBuildArgs(tg.BuildArgs)
 	deps := map[string]string{}
 	for _, dep := range tg.Deps {
 		deps[dep] = filepath.Join(bk, dep)

@@ -152,6 +152,23 @@ type BuildOptions struct {
 	Dest string
 }
 
+// ExtraBuildArgs returns a target's build arguments (recipes.Target's
+// BuildArgs) without the ones buildkit.sh always passes (SOURCE_DATE_EPOCH,
+// BUILDKIT_MULTI_PLATFORM) and without BUILDKIT_DOCKERFILE_CHECK: StageX
+// passes it to turn BuildKit's lint checks into errors, stevedore does not
+// run those checks, and no image depends on it.
+func ExtraBuildArgs(all map[string]string) map[string]string {
+	args := map[string]string{}
+	for k, v := range all {
+		switch k {
+		case "SOURCE_DATE_EPOCH", "BUILDKIT_MULTI_PLATFORM", "BUILDKIT_DOCKERFILE_CHECK":
+		default:
+			args[k] = v
+		}
+	}
+	return args
+}
+
 // Args returns the buildkit.sh build arguments for o, in a stable order.
 func (o BuildOptions) Args() []string {
 	args := []string{"--context", o.Context, "--name", o.Name, "--dest", o.Dest}
