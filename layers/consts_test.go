@@ -1,7 +1,7 @@
 package layers
 
 // The empty layer (1024 zero bytes) and its gzip, as every BuildKit image
-// with an empty RUN or WORKDIR layer has them (buildkit-output.md §5.2).
+// with an empty RUN or WORKDIR layer has them (docs/buildkit-output.md §5.2).
 const (
 	emptyDiffID     = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 	emptyBlobDigest = "sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1"

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// differCase is one situation of buildkit-output.md §5.2–5.3: a lower
+// differCase is one situation of docs/buildkit-output.md §5.2–5.3: a lower
 // layer, a change made through the overlay mount, and the entries the
 // change's layer must hold, in order.
 type differCase struct {

@@ -12,7 +12,7 @@
 // them through Go's tar reader and writer with the epoch clamp, exactly as
 // BuildKit's exporter does; WriteLayer adds Go's gzip at the default level
 // and WriteLayerFile stores the blob under its digest. See
-// shared/design/buildkit-output.md §5–6 for the rules and why.
+// docs/buildkit-output.md §5–6 for the rules and why.
 //
 // The walk is a port of BuildKit's util/overlay (which cannot be imported
 // without pulling in the network); the headers come from containerd's

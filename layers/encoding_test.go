@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// encodingCase is one rule of buildkit-output.md §5.4: a single entry made
+// encodingCase is one rule of docs/buildkit-output.md §5.4: a single entry made
 // in an empty stage and the raw header blocks it must produce (parents
 // included).
 type encodingCase struct {

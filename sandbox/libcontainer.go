@@ -157,7 +157,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 		return nil, nil, err
 	}
 	// Rootless (as root of a user namespace), cgroups cannot be created;
-	// libcontainer then runs without them, as sandbox-notes.md found.
+	// libcontainer then runs without them, as docs/sandbox-notes.md found.
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s, RootlessCgroups: userns.RunningInUserNS()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("convert sandbox spec: %w", err)

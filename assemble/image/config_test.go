@@ -24,7 +24,7 @@ func hist(createdBy string, layer bool, created time.Time) ocispec.History {
 }
 
 // edgeImage is the frontend's config for the corner-case image of
-// buildkit-output.md 7.1, rebuilt from its Dockerfile instructions.
+// docs/buildkit-output.md 7.1, rebuilt from its Dockerfile instructions.
 func edgeImage() (dockerspec.DockerOCIImage, []digest.Digest) {
 	img := EmptyImage(ocispec.Platform{OS: "linux", Architecture: "amd64"})
 	c := &img.Config
@@ -93,7 +93,7 @@ func edgeImage() (dockerspec.DockerOCIImage, []digest.Digest) {
 }
 
 // TestConfigBlobEdgeGolden requires the exact config bytes measured from
-// BuildKit in buildkit-output.md 7.1: sorted top-level keys, struct order
+// BuildKit in docs/buildkit-output.md 7.1: sorted top-level keys, struct order
 // inside, HTML escapes in RawMessages, created from the history.
 func TestConfigBlobEdgeGolden(t *testing.T) {
 	want, err := os.ReadFile("testdata/edge-config.json")

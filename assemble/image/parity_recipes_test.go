@@ -123,7 +123,7 @@ func (f *frontend) cmd(args []string) {
 
 // recipes are the cases: FROM scratch with every metadata instruction
 // StageX uses, a multi-stage build, and targets FROM an earlier one through
-// an oci-layout named context (buildkit-output.md 7.4).
+// an oci-layout named context (docs/buildkit-output.md 7.4).
 var recipes = []recipe{
 	{
 		name: "core-meta", version: "1.2.3",

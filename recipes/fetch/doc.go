@@ -2,7 +2,7 @@
 // every byte SHA-256-verified, and makes them available to the build.
 //
 // It is the "fetch" step of stevedore's pipeline (see
-// shared/design/architecture.md): the caller turns package.toml sources into
+// docs/architecture.md): the caller turns package.toml sources into
 // plain [Item] values (mirror templates already expanded) and calls [Fetch];
 // afterwards [LinkInto] exposes fetch/<stage>/<origin>/ as
 // packages/<stage>/<origin>/fetch/, as StageX's Makefile does.

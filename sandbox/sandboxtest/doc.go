@@ -1,6 +1,6 @@
 // Package sandboxtest is the conformance suite every sandbox.Runner must
 // pass: what the process sees must equal what a RUN step sees under BuildKit
-// v0.34.2 (see /work/shared/design/buildkit-run-env.md), writes must land in
+// v0.34.2 (see docs/buildkit-run-env.md), writes must land in
 // the rootfs, nothing may stay mounted, and errors and cancellation must
 // behave. Implementations call Run from their tests:
 //

@@ -9,7 +9,7 @@
 #   buildkit.sh stop  [WORKDIR]        stop it, unmount and remove its state
 #   buildkit.sh build [options]        StageX's `docker build` of one target, as buildctl
 #
-# build options (see buildkit-output.md "Running the reference"):
+# build options (see docs/buildkit-output.md "Running the reference"):
 #   --context DIR          main build context (packages/<stage>/<origin>)        required
 #   --file FILE            the Containerfile (default: DIR/Containerfile)
 #   --fetch DIR            the `fetch` named context (fetch/<stage>/<origin>)    optional
