@@ -1,0 +1,153 @@
+package parity
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stevedore-build/stevedore/tests/testenv"
+)
+
+// bigDepDependents is how many targets copy the big dependency.
+const bigDepDependents = 6
+
+// BenchmarkBigDependencyVersusBuildKit is StageX's common shape: several
+// packages copy a whole toolchain image into their build stage
+// (COPY --from=stagex/core-gcc . /), RUN once, and ship a one-file package
+// stage. The toolchain is Go's own tree (GOROOT, about 250 MB, on every
+// machine that builds stevedore) added from a tar source;
+// STEVEDORE_BENCH_BIGDEP_COPIES=4 adds it that many times (about 1 GB) to
+// show whether peak memory stays flat as the dependency grows.
+//
+// It reports, from the same run: stevedore's and BuildKit's cold build of
+// the tree (a fresh BuildKit daemon) and their ratio; stevedore's rebuild
+// after a comment-only change to one dependent's Containerfile as a
+// fraction of its cold build; and stevedore's peak RSS.
+//
+//	STEVEDORE_SLOW=1 STEVEDORE_BIN=$PWD/bin/stevedore go test -tags osusergo,netgo,seccomp \
+//	    -run XXX -bench BigDependency -benchtime 1x ./tests/parity/
+func BenchmarkBigDependencyVersusBuildKit(b *testing.B) {
+	if os.Getenv("STEVEDORE_SLOW") == "" {
+		b.Skip("set STEVEDORE_SLOW=1")
+	}
+	bin := os.Getenv("STEVEDORE_BIN")
+	if bin == "" {
+		b.Fatal("STEVEDORE_BIN is not set")
+	}
+	copies := 1
+	if v := os.Getenv("STEVEDORE_BENCH_BIGDEP_COPIES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("STEVEDORE_BENCH_BIGDEP_COPIES=%q: want a positive number", v)
+		}
+		copies = n
+	}
+	var sCold, sComment, kCold time.Duration
+	var peakKiB int64
+	for i := 0; i < b.N; i++ {
+		root := bigDepTree(b, copies)
+		runB(b, bin, "--tree", root, "fetch", "--offline", "--mirror-dir", filepath.Join(root, "mirror"), "--progress=quiet")
+		var rss int64
+		sCold += timed(func() { rss = runPeak(b, bin, "--tree", root, "build", "--progress=quiet") })
+		peakKiB = max(peakKiB, rss)
+		cf := filepath.Join(root, "packages", "core", "app1", "Containerfile")
+		appendFile(b, cf, "# a comment changes no instruction's inputs\n")
+		sComment += timed(func() { rss = runPeak(b, bin, "--tree", root, "build", "--progress=quiet") })
+		peakKiB = max(peakKiB, rss)
+		d := startBuildKit(b)
+		kCold += timed(func() { buildTreeWithBuildKit(b, d, root, b.TempDir()) })
+		os.RemoveAll(root)
+	}
+	n := float64(b.N)
+	b.ReportMetric(sCold.Seconds()/n, "stevedore-cold-s")
+	b.ReportMetric(kCold.Seconds()/n, "buildkit-cold-s")
+	b.ReportMetric(sCold.Seconds()/kCold.Seconds(), "cold-ratio")
+	b.ReportMetric(sComment.Seconds()/sCold.Seconds(), "comment-change-of-cold")
+	b.ReportMetric(float64(peakKiB)/1024, "stevedore-peak-MiB")
+}
+
+// bigDepTree writes the benchmark's tree: core-busybox (the host's static
+// busybox), core-toolchain (GOROOT added copies times from one tar) and
+// bigDepDependents targets core-app<N> that copy all of it.
+func bigDepTree(b *testing.B, copies int) string {
+	b.Helper()
+	root := filepath.Join(b.TempDir(), "tree")
+	mirror := filepath.Join(root, "mirror")
+	must := func(err error) {
+		if err != nil {
+			b.Helper()
+			b.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(mirror, 0o755))
+	out, err := exec.Command("cp", "/bin/busybox", filepath.Join(mirror, "busybox")).CombinedOutput()
+	if err != nil {
+		b.Fatalf("copy busybox: %v\n%s", err, out)
+	}
+	goroot := runtime.GOROOT()
+	if goroot == "" {
+		b.Fatal("no GOROOT to build the big dependency from")
+	}
+	tarball := filepath.Join(mirror, "toolchain.tar")
+	out, err = exec.Command("tar", "--sort=name", "--mtime=@1", "--owner=0", "--group=0", "--numeric-owner",
+		"-C", filepath.Dir(goroot), "-cf", tarball, filepath.Base(goroot)).CombinedOutput()
+	if err != nil {
+		b.Fatalf("tar %s: %v\n%s", goroot, err, out)
+	}
+	pkg := func(name, toml, cf string) {
+		dir := filepath.Join(root, "packages", "core", name)
+		must(os.MkdirAll(dir, 0o755))
+		must(os.WriteFile(filepath.Join(dir, "package.toml"), []byte("[package]\nname = \""+name+"\"\n"+toml), 0o644))
+		must(os.WriteFile(filepath.Join(dir, "Containerfile"), []byte(cf), 0o644))
+	}
+	pkg("busybox", "\n[sources.busybox]\nhash = \"@SHA256:busybox@\"\nmirrors = [\"https://example.invalid/busybox/busybox\"]\n",
+		"FROM scratch AS build\nADD --chmod=0755 fetch/busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nFROM scratch AS package\nCOPY --from=build / /\n")
+	var adds strings.Builder
+	for c := 0; c < copies; c++ {
+		fmt.Fprintf(&adds, "ADD fetch/toolchain.tar /opt/toolchain%d/\n", c)
+	}
+	pkg("toolchain", "\n[sources.toolchain]\nhash = \"@SHA256:toolchain.tar@\"\nmirrors = [\"https://example.invalid/toolchain/toolchain.tar\"]\n",
+		"FROM scratch\n"+adds.String())
+	for i := 1; i <= bigDepDependents; i++ {
+		pkg(fmt.Sprintf("app%d", i), "",
+			"FROM stagex/core-busybox AS build\n"+
+				"COPY --from=stagex/core-toolchain . /\n"+
+				fmt.Sprintf("RUN ls -R /opt | wc -l > /out && echo app%d >> /out\n", i)+
+				"FROM scratch AS package\nCOPY --from=build /out /out\n")
+	}
+	testenv.SubstituteHashes(b, root)
+	return root
+}
+
+func appendFile(b *testing.B, path, s string) {
+	b.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// runPeak runs the binary and returns its peak resident set in KiB.
+func runPeak(b *testing.B, bin string, args ...string) int64 {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("stevedore %v: %v\n%s", args, err, out)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss
+	}
+	return 0
+}
