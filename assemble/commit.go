@@ -29,13 +29,13 @@ func lowerDirs(ls []*Layer) []string {
 // selects a cached result instead, and a new result is published there.
 func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op func(root string) error) error {
 	if ck != "" {
-		ck = key(s.chain, ck)
-		if l, ok := d.b.Cache.get(ck); ok {
-			fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
-			s.layers = append(s.layers, l)
-			s.chain = ck
+		if d.useCached(s, ck) {
 			return nil
 		}
+		ck = key(s.chain, ck)
+	}
+	if err := d.materialize(ctx, s.layers); err != nil {
+		return err
 	}
 	upper, err := d.newDir("layer")
 	if err != nil {
@@ -82,15 +82,35 @@ func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op fu
 	return nil
 }
 
+// useCached appends the cached result of the instruction key ck (as
+// commit takes it) to the stage and reports whether there was one.
+func (d *dispatcher) useCached(s *stageState, ck string) bool {
+	if ck == "" || d.b.Cache == nil {
+		return false
+	}
+	full := key(s.chain, ck)
+	l, ok := d.b.Cache.get(full)
+	if !ok {
+		return false
+	}
+	fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
+	s.layers = append(s.layers, l)
+	s.chain = full
+	return true
+}
+
 // withMounted mounts a stage's filesystem read-only for reading (a COPY
 // --from source) and calls fn with its root.
-func (d *dispatcher) withMounted(ls []*Layer, fn func(root string) error) error {
+func (d *dispatcher) withMounted(ctx context.Context, ls []*Layer, fn func(root string) error) error {
 	if len(ls) == 0 {
 		empty, err := d.newDir("empty")
 		if err != nil {
 			return err
 		}
 		return fn(empty)
+	}
+	if err := d.materialize(ctx, ls); err != nil {
+		return err
 	}
 	mnt, err := d.newDir("ro")
 	if err != nil {

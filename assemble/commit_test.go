@@ -102,7 +102,7 @@ func TestStageLayersMountBottomFirst(t *testing.T) {
 		t.Run(strconv.Itoa(n)+" layers", func(t *testing.T) {
 			ls := stackOfLayers(t, n)
 			d := &dispatcher{b: &Builder{Layers: OverlayLayers{}}, t: Target{Epoch: time.Unix(1, 0)}, work: t.TempDir(), log: os.Stderr}
-			must(t, d.withMounted(ls, func(root string) error {
+			must(t, d.withMounted(context.Background(), ls, func(root string) error {
 				checkTopmost(t, root, n)
 				return nil
 			}))

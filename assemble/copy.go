@@ -89,7 +89,23 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 	if err != nil {
 		return err
 	}
-	err = d.withSource(ctx, s, c, func(srcRoot string, fromContext bool, srcChain string) error {
+	src, err := d.resolveSource(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	if src.dir == "" {
+		// A stage or image source is keyed by its chain: a cached result
+		// needs neither the source mounted nor its layers unpacked.
+		ck, err := d.copyKey(s, c, dest, "", src.chain)
+		if err != nil {
+			return err
+		}
+		if d.useCached(s, ck) {
+			d.historyEntry(s, c.commitMessage(), true, true)
+			return nil
+		}
+	}
+	err = d.withSource(ctx, src, func(srcRoot string, fromContext bool, srcChain string) error {
 		ck, err := d.copyKey(s, c, dest, srcRoot, srcChain)
 		if err != nil {
 			return err
@@ -120,12 +136,19 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 	return nil
 }
 
-// withSource provides the root directory a COPY/ADD reads from.
-// srcChain is the source's cache chain when it is a stage or an image, ""
-// for a local context (whose files are hashed).
-func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, fn func(root string, fromContext bool, srcChain string) error) error {
+// copySource is what a COPY/ADD reads from: a local directory (the
+// build context or a named local context), or a stage's or image's layers
+// with their cache chain.
+type copySource struct {
+	dir    string
+	layers []*Layer
+	chain  string
+}
+
+// resolveSource finds the source of c without reading or unpacking it.
+func (d *dispatcher) resolveSource(ctx context.Context, s *stageState, c copySpec) (copySource, error) {
 	if c.from == "" {
-		return fn(d.t.ContextDir, true, "")
+		return copySource{dir: d.t.ContextDir}, nil
 	}
 	for _, dep := range s.deps {
 		if !strings.EqualFold(dep.name, c.from) && strconv.Itoa(dep.index) != c.from {
@@ -133,22 +156,32 @@ func (d *dispatcher) withSource(ctx context.Context, s *stageState, c copySpec, 
 		}
 		switch {
 		case dep.contextDir != "":
-			return fn(dep.contextDir, true, "")
+			return copySource{dir: dep.contextDir}, nil
 		case dep.index < 0 && dep.imageRef != "":
 			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
 			if err != nil {
-				return fmt.Errorf("--from=%s: %w", c.from, err)
+				return copySource{}, fmt.Errorf("--from=%s: %w", c.from, err)
 			}
-			return d.withMounted(li.layers, func(root string) error { return fn(root, false, imageChain(li.layers)) })
+			return copySource{layers: li.layers, chain: imageChain(li.layers)}, nil
 		default:
 			chain := dep.chain
 			if chain == "" {
 				chain = "no-cache"
 			}
-			return d.withMounted(dep.layers, func(root string) error { return fn(root, false, chain) })
+			return copySource{layers: dep.layers, chain: chain}, nil
 		}
 	}
-	return fmt.Errorf("--from=%s: source not resolved", c.from)
+	return copySource{}, fmt.Errorf("--from=%s: source not resolved", c.from)
+}
+
+// withSource provides the root directory a COPY/ADD reads from.
+// srcChain is the source's cache chain when it is a stage or an image, ""
+// for a local context (whose files are hashed).
+func (d *dispatcher) withSource(ctx context.Context, src copySource, fn func(root string, fromContext bool, srcChain string) error) error {
+	if src.dir != "" {
+		return fn(src.dir, true, "")
+	}
+	return d.withMounted(ctx, src.layers, func(root string) error { return fn(root, false, src.chain) })
 }
 
 // copyHeredocs writes each heredoc source as a 0644 file, as BuildKit's

@@ -57,6 +57,9 @@ func (d *dispatcher) recordedFetchStep(ctx context.Context, s *stageState, ck st
 	}
 	d.seq++
 	dir := filepath.Join(d.work, fmt.Sprintf("fetchstep-%d", d.seq))
+	if err := d.materialize(ctx, s.layers); err != nil {
+		return false, err
+	}
 	if err := d.b.Layers.Unpack(ctx, blob, lowerDirs(s.layers), dir); err != nil {
 		return false, fmt.Errorf("recorded fetch step %s: %w", base+".tar.gz", err)
 	}

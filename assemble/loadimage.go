@@ -3,20 +3,20 @@ package assemble
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // loadedImage is a named image context (stagex/<dep>) read from its OCI
-// layout, with its layers unpacked as overlay lower directories.
+// layout; its layers are unpacked as overlay lower directories only when
+// a step mounts them (dispatcher.materialize).
 type loadedImage struct {
 	config dockerspec.DockerOCIImage
 	layers []*Layer
 }
 
-// loadImage reads and unpacks a named image once per build.
+// loadImage reads a named image once per build.
 func (d *dispatcher) loadImage(ctx context.Context, ref string, platform ocispec.Platform) (*loadedImage, error) {
 	key := ref + "@" + platform.OS + "/" + platform.Architecture + "/" + platform.Variant
 	if li, ok := d.images[key]; ok {
@@ -31,15 +31,9 @@ func (d *dispatcher) loadImage(ctx context.Context, ref string, platform ocispec
 		return nil, err
 	}
 	li := &loadedImage{config: cfg}
-	var lowers []string
 	for _, b := range blobs {
-		d.seq++
-		layerDir := filepath.Join(d.work, fmt.Sprintf("base-%d", d.seq))
-		if err := d.b.Layers.Unpack(ctx, b, lowers, layerDir); err != nil {
-			return nil, fmt.Errorf("unpack layer %s of %s: %w", b.Digest, ref, err)
-		}
-		lowers = append(lowers, layerDir)
-		li.layers = append(li.layers, &Layer{Dir: layerDir, Blob: b, FromBase: true})
+		// Unpacked when a step mounts it (materialize), once for all builds.
+		li.layers = append(li.layers, &Layer{Blob: b, FromBase: true})
 	}
 	d.images[key] = li
 	return li, nil

@@ -13,7 +13,9 @@ import (
 // layer directory (the lower dir of the layers above it) and, once
 // committed, its compressed blob.
 type Layer struct {
-	Dir  string // overlay-format directory
+	// Dir is the overlay-format directory; "" for an image layer that no
+	// step has mounted yet (dispatcher.materialize unpacks it).
+	Dir  string
 	Blob Blob
 	// FromBase is set for layers reused byte for byte from a base image.
 	FromBase bool
