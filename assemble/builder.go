@@ -15,6 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -61,11 +62,12 @@ type Image struct {
 	Base     *dockerspec.DockerOCIImage
 	Layers   []*Layer
 	Platform ocispec.Platform
-	work     string
+	work     *lock.Dir
 }
 
-// Close removes the build's work directory.
-func (img *Image) Close() error { return removeAll(img.work) }
+// Close removes the build's work directory (unmounting what is left in it)
+// and releases its lock.
+func (img *Image) Close() error { return img.work.Remove() }
 
 // dispatcher holds one Build's state.
 type dispatcher struct {
@@ -87,15 +89,18 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	if err := os.MkdirAll(b.WorkDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create work dir: %w", err)
 	}
-	work, err := os.MkdirTemp(b.WorkDir, "build-")
+	// The work dir is locked while this build uses it, so that SweepWork
+	// can remove the ones of builds that died (see internal/lock).
+	wd, err := lock.MkdirTemp(b.WorkDir, WorkPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create work dir: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			removeAll(work)
+			wd.Remove()
 		}
 	}()
+	work := wd.Path
 	d := &dispatcher{b: b, t: t, p: p, work: work, log: t.Log, images: map[string]*loadedImage{}}
 	if d.log == nil {
 		d.log = io.Discard
@@ -112,7 +117,17 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	}
 	tgt := p.target
 	d.finalize(tgt)
-	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: work}, nil
+	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd}, nil
+}
+
+// WorkPrefix names the scratch directories of builds in a work dir.
+const WorkPrefix = "build-"
+
+// SweepWork removes the scratch directories (and mounts) that builds which
+// died left in workDir: those matching prefixes whose lock is free. Live
+// builds, in this process or another, hold theirs and are skipped.
+func SweepWork(workDir string, prefixes ...string) error {
+	return lock.Sweep(workDir, append([]string{WorkPrefix}, prefixes...)...)
 }
 
 // finalize sets the target platform on the result, as finalizeResultImage

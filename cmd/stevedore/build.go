@@ -14,6 +14,7 @@ import (
 	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/assemble/tree"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
@@ -78,6 +79,9 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	if rootless() {
 		return reexecRootless(cmd)
 	}
+	if again, err := reexecPrivateMounts(cmd); again {
+		return err
+	}
 	progress, done, err := progressWriter(cmd, o.Progress)
 	if err != nil {
 		return err
@@ -95,6 +99,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	if err != nil {
 		return err
 	}
+	tl, err := lockTree(cmd, t.Root, lock.Shared)
+	if err != nil {
+		return err
+	}
+	defer tl.Release()
 	b, cacheDir, err := newBuilder(t.Root, o)
 	if err != nil {
 		return err
@@ -149,6 +158,11 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	}
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return nil, "", fmt.Errorf("create work dir: %w", err)
+	}
+	// What builds that died left (their scratch dirs are unlocked) goes
+	// first; a failure to sweep does not stop this build.
+	if err := tree.SweepWork(work); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
 	}
 	runner, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble/bundle"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/plan"
 	"github.com/stevedore-build/stevedore/recipes/sources"
@@ -194,6 +195,11 @@ func unbundle(cmd *cobra.Command, g *globalOptions, file, platform string) error
 	if err != nil {
 		return fmt.Errorf("unbundle: the tree's recipes: %w", err)
 	}
+	tl, err := lockTree(cmd, g.Tree, lock.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer tl.Release()
 	rep, err := bundle.Unpack(file, g.Tree)
 	if err != nil {
 		return err

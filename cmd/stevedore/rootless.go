@@ -37,6 +37,8 @@ func reexecRootless(cmd *cobra.Command) error {
 		// The default under /run belongs to the real root.
 		env = append(env, "STEVEDORE_STATE_DIR="+filepath.Join(os.TempDir(), fmt.Sprintf("stevedore-%d", uid), "sandbox"))
 	}
+	// The child has its own mount namespace too (userns.Run).
+	env = append(env, privateMountsEnv+"=userns")
 	code, err := userns.Run("/proc/self/exe", os.Args[1:], env, userns.Mapping{
 		UID: uid, GID: gid, SubUID: sub, SubGID: subg,
 		NewUIDMap: "/usr/bin/newuidmap", NewGIDMap: "/usr/bin/newgidmap",

@@ -50,6 +50,14 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 				}
 			}
 			if o.Rebuild {
+				// The whole command runs again where the build must run
+				// (a user namespace, a private mount namespace), once.
+				if rootless() {
+					return reexecRootless(cmd)
+				}
+				if again, err := reexecPrivateMounts(cmd); again {
+					return err
+				}
 				if err := runBuild(cmd, g, &o.build, args); err != nil {
 					return err
 				}
