@@ -38,6 +38,22 @@ type Builder struct {
 	// layers to builds that lack the network, so that a bundle can carry
 	// them across an air gap.
 	FetchSteps string
+	// Limits bound what one RUN may take of the host.
+	Limits RunLimits
+}
+
+// RunLimits bound one RUN step. Zero fields mean no bound, except
+// PidsLimit, whose zero is the sandbox's default.
+type RunLimits struct {
+	// PidsLimit bounds the RUN's processes and threads (sandbox.Spec).
+	PidsLimit int64
+	// LogBytes bounds the output of one RUN kept in the log and shown as
+	// progress; the rest is dropped with one line saying so (the process
+	// runs on and its result is unchanged).
+	LogBytes int64
+	// MinFreeBytes stops a RUN when the filesystem of the work directory
+	// has less than this free, before it fills the disk.
+	MinFreeBytes int64
 }
 
 // LayerStore is what the executor needs from the layers package.

@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -124,17 +125,28 @@ func (d *dispatcher) runKey(s *stageState, args []string, network string) string
 // runInSandbox runs args on root and turns a non-zero exit into an error
 // that says, for a RUN without --network=none, that it had no network.
 func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, hostNet bool) error {
-	res, err := d.b.Runner.Run(ctx, sandbox.Spec{
+	lim := d.b.Limits
+	out := d.log
+	if lim.LogBytes > 0 {
+		out = &cappedWriter{w: d.log, left: lim.LogBytes, limit: lim.LogBytes}
+	}
+	runCtx, stop := watchFreeSpace(ctx, d.work, lim.MinFreeBytes)
+	defer stop()
+	res, err := d.b.Runner.Run(runCtx, sandbox.Spec{
 		Rootfs:      root,
 		Args:        args,
 		Env:         s.env.toArray(),
 		Cwd:         s.workdir,
 		User:        s.user,
 		Rlimits:     d.t.Ulimits,
+		PidsLimit:   lim.PidsLimit,
 		HostNetwork: hostNet,
-		Stdout:      d.log,
-		Stderr:      d.log,
+		Stdout:      out,
+		Stderr:      out,
 	})
+	if cause := context.Cause(runCtx); errors.Is(cause, errLowDisk) {
+		return cause
+	}
 	if err != nil {
 		return err
 	}

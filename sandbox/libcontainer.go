@@ -151,7 +151,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgPath, HostNetwork: p.hostNet, InUserNS: userns.RunningInUserNS(),
+		CgroupsPath: cgPath, HostNetwork: p.hostNet, InUserNS: userns.RunningInUserNS(), PidsLimit: p.pids,
 	})
 	if err != nil {
 		return nil, nil, err

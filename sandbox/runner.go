@@ -38,6 +38,12 @@ type Spec struct {
 	// Rlimits are applied to the process; nil keeps libcontainer's default
 	// (the caller's limits), as BuildKit does without --ulimit.
 	Rlimits []Rlimit
+	// PidsLimit bounds the processes and threads the run may have at once
+	// (the cgroup pids controller), so that a fork bomb in a recipe fails
+	// inside its sandbox instead of exhausting the host's process table.
+	// 0 means DefaultPidsLimit, a negative value no limit. Rootless runs
+	// have no cgroup and therefore no limit.
+	PidsLimit int64
 	// HostNetwork runs the process in the host's network namespace instead
 	// of a new one with only loopback: BuildKit's --network=host, which
 	// stevedore grants only to explicitly allowed fetch steps.
@@ -58,6 +64,11 @@ type Result struct {
 // DefaultPath is the PATH a process gets when Spec.Env has none; it is
 // BuildKit's and containerd's default.
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// DefaultPidsLimit is the pids limit of a run whose Spec sets none: far
+// more than a parallel compiler needs, far fewer than a host's pid_max
+// (32768 on many).
+const DefaultPidsLimit = 4096
 
 // Hostname is the host name every sandbox gets, BuildKit's default.
 const Hostname = "buildkitsandbox"

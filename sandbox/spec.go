@@ -19,6 +19,7 @@ type specInput struct {
 	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
 	CgroupsPath string // cgroupfs path of this run
 	HostNetwork bool   // share the host's network namespace (fetch steps)
+	PidsLimit   int64  // > 0: the cgroup pids limit (ignored in a user namespace)
 	// InUserNS: stevedore runs rootless, as root of a user namespace. The
 	// kernel refuses a cgroup v1 mount there, so the hierarchy is bound
 	// read-only from the host instead (the same view).
@@ -69,6 +70,12 @@ func buildkitSpec(in specInput) (*specs.Spec, error) {
 					Options: []string{"rbind", "ro", "nosuid", "noexec", "nodev"}}
 			}
 		}
+	}
+	if in.PidsLimit > 0 && !in.InUserNS && in.CgroupsPath != "" {
+		// Not in BuildKit's spec (it sets no pids limit); it changes
+		// nothing a successful RUN writes.
+		limit := in.PidsLimit
+		s.Linux.Resources.Pids = &specs.LinuxPids{Limit: &limit}
 	}
 	if in.HostNetwork {
 		s.Linux.Namespaces = withoutNamespace(s.Linux.Namespaces, specs.NetworkNamespace)

@@ -36,12 +36,34 @@ type buildOptions struct {
 	ImageSources []string
 	UpdateLock   bool
 	Insecure     []string
+	// Limits of every RUN (assemble.RunLimits).
+	PidsLimit    int64
+	RunLogLimit  sizeFlag
+	MinFreeSpace sizeFlag
+}
+
+// Defaults of the RUN limits.
+const (
+	defaultRunLogLimit  = 32 << 20
+	defaultMinFreeSpace = 512 << 20
+)
+
+// newBuildOptions returns build's defaults (verify --rebuild uses them).
+func newBuildOptions() *buildOptions {
+	return &buildOptions{
+		Platform:     recipes.DefaultPlatform,
+		Progress:     "auto",
+		Jobs:         1,
+		PidsLimit:    sandbox.DefaultPidsLimit,
+		RunLogLimit:  defaultRunLogLimit,
+		MinFreeSpace: defaultMinFreeSpace,
+	}
 }
 
 func init() { register(newBuildCmd) }
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
-	o := &buildOptions{}
+	o := newBuildOptions()
 	cmd := &cobra.Command{
 		Use:   "build [TARGET...]",
 		Short: "Build targets and their dependencies into out/<stage>-<name>/",
@@ -72,6 +94,9 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.BoolVar(&o.UpdateLock, "update-lock", false, "re-resolve tags pinned in stevedore.lock and rewrite their pins")
 	f.StringArrayVar(&o.Insecure, "insecure-registry", nil, "reach this registry HOST[:PORT] over plain HTTP (repeatable)")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
+	f.Int64Var(&o.PidsLimit, "pids-limit", o.PidsLimit, "most processes and threads one RUN may have at once (cgroup pids controller; -1: no limit; rootless builds have none)")
+	f.Var(&o.RunLogLimit, "run-log-limit", "output of one RUN kept in the log and progress, e.g. 32M (0: all); the rest is dropped with a note")
+	f.Var(&o.MinFreeSpace, "min-free-space", "stop a RUN when the work directory's filesystem has less than this free, e.g. 512M (0: never)")
 	return cmd
 }
 
@@ -168,7 +193,9 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
+	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}, Limits: assemble.RunLimits{
+		PidsLimit: o.PidsLimit, LogBytes: int64(o.RunLogLimit), MinFreeBytes: int64(o.MinFreeSpace),
+	}}
 	if o.NoCache {
 		return b, "", nil
 	}

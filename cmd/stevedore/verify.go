@@ -86,6 +86,7 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.Rebuild, "rebuild", false, "build the targets first, then compare")
+	o.build = *newBuildOptions()
 	o.build.Platform = "linux/amd64"
 	o.build.Progress = "plain"
 	cmd.Flags().BoolVar(&o.Signatures, "signatures", false, "also verify signatures against --keyring with --quorum")
