@@ -30,7 +30,11 @@ func lowerDirs(ls []*Layer) []string {
 func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op func(root string) error) error {
 	if ck != "" {
 		ck = key(s.chain, ck)
-		if l, ok := d.b.Cache.get(ck); ok {
+		l, ok, problem := d.b.Cache.get(ck)
+		if problem != nil {
+			fmt.Fprintf(d.log, "[%s] %v\n", s.name, problem)
+		}
+		if ok {
 			fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
 			s.layers = append(s.layers, l)
 			s.chain = ck

@@ -39,7 +39,7 @@ func (d *dispatcher) recordedFetchStep(ctx context.Context, s *stageState, ck st
 		return false, nil
 	}
 	full := key(s.chain, ck)
-	if _, ok := d.b.Cache.get(full); ok {
+	if _, ok, _ := d.b.Cache.get(full); ok {
 		return false, nil // the ordinary cache path handles it
 	}
 	base := filepath.Join(d.b.FetchSteps, full)
