@@ -25,6 +25,7 @@ import (
 type Libcontainer struct {
 	stateDir string
 	nsDir    string
+	helpers  NetworkHelpers
 	bpf      bpfCache
 	// onRun, when set (tests only), is told each run's id.
 	onRun func(id string)
@@ -41,6 +42,9 @@ type LibcontainerConfig struct {
 	// "" means DefaultNamespaceDir. Tests point it elsewhere to simulate a
 	// host without some namespace.
 	NamespaceDir string
+	// Network is the user-mode network stack outbound runs use; without
+	// it, an outbound run fails with an error saying what to install.
+	Network NetworkHelpers
 }
 
 // NewLibcontainer checks that the host can run sandboxes, prepares the state
@@ -53,7 +57,7 @@ func NewLibcontainer(cfg LibcontainerConfig) (*Libcontainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox runner: state directory %s: %w", cfg.StateDir, err)
 	}
-	l := &Libcontainer{stateDir: dir, nsDir: cfg.NamespaceDir}
+	l := &Libcontainer{stateDir: dir, nsDir: cfg.NamespaceDir, helpers: cfg.Network}
 	if l.nsDir == "" {
 		l.nsDir = DefaultNamespaceDir
 	}
@@ -115,7 +119,16 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 		return Result{}, err
 	}
 	defer stubs.remove()
-	c, cfg, err := l.create(rd, p)
+	netns := ""
+	if p.outbound {
+		n, err := newOutboundNet(l.helpers)
+		if err != nil {
+			return Result{}, err
+		}
+		defer n.close()
+		netns = n.path
+	}
+	c, cfg, err := l.create(rd, p, netns)
 	if err != nil {
 		return Result{}, err
 	}
@@ -133,15 +146,16 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 }
 
 // create creates (but does not start) the run's container.
-func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, *configs.Config, error) {
+func (l *Libcontainer) create(rd *runDir, p *prepared, netns string) (*libcontainer.Container, *configs.Config, error) {
 	hosts, resolv, err := ensureEtcFiles(l.stateDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.hostNet {
-		// With the host's network, BuildKit gives the host's resolv.conf as
-		// it is (its resolv-host.conf), not the filtered one.
-		resolv = hostResolvConf
+	if netns != "" {
+		// The helper's DNS forwarder, which asks the host's resolvers.
+		if resolv, err = outboundResolvConf(l.stateDir); err != nil {
+			return nil, nil, err
+		}
 	}
 	cgPath := cgroupsPath(rd.ID)
 	if userns.RunningInUserNS() {
@@ -151,7 +165,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgPath, HostNetwork: p.hostNet, InUserNS: userns.RunningInUserNS(), PidsLimit: p.pids,
+		CgroupsPath: cgPath, NetNSPath: netns, InUserNS: userns.RunningInUserNS(), PidsLimit: p.pids,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -44,10 +44,13 @@ type Spec struct {
 	// 0 means DefaultPidsLimit, a negative value no limit. Rootless runs
 	// have no cgroup and therefore no limit.
 	PidsLimit int64
-	// HostNetwork runs the process in the host's network namespace instead
-	// of a new one with only loopback: BuildKit's --network=host, which
-	// stevedore grants only to explicitly allowed fetch steps.
-	HostNetwork bool
+	// OutboundNetwork gives the process outbound network access from a
+	// network namespace of its own, through a user-mode network stack
+	// (slirp4netns or pasta, see NetworkHelpers), as rootless Podman does:
+	// it reaches the internet and the host's external addresses, never the
+	// host's loopback or abstract unix sockets. stevedore grants it only to
+	// explicitly allowed fetch steps; every other run has only lo.
+	OutboundNetwork bool
 	// Stdout and Stderr receive the process's output; nil discards it.
 	// As under BuildKit, the process's fds 0, 1 and 2 are three pipes, and
 	// stdin is at end of file.

@@ -30,7 +30,8 @@ type Options struct {
 	Platform string
 	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
 	Ulimits []sandbox.Rlimit
-	// NetworkForFetchSteps gives RUNs without --network=none the network.
+	// NetworkForFetchSteps gives RUNs without --network=none outbound
+	// network access (never the host's network namespace).
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once (<= 1: one at a time).
 	Jobs int

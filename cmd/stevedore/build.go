@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 
@@ -26,8 +27,8 @@ type buildOptions struct {
 	StateDir string
 	NoCache  bool
 	Bundle   string
-	// NetworkForFetchSteps gives RUNs without --network=none the host's
-	// network (StageX's cargo fetch / go mod download steps).
+	// NetworkForFetchSteps gives RUNs without --network=none outbound
+	// network access (StageX's cargo fetch / go mod download steps).
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once.
 	Jobs int
@@ -86,7 +87,7 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
 	f.IntVar(&o.Jobs, "jobs", 1, "targets built at once when their dependencies are ready (results are the same)")
-	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none the host's network (fetch steps); their layers are recorded for bundles")
+	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none outbound network access through slirp4netns, in a network namespace of their own (fetch steps); their layers are recorded for bundles")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.BoolVar(&o.Offline, "offline", false, "resolve image references only from the pins in stevedore.lock, the image store and --image-source; never a registry")
@@ -189,7 +190,15 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	if err := tree.SweepWork(work); err != nil {
 		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
 	}
-	runner, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)})
+	cfg := sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)}
+	if o.NetworkForFetchSteps {
+		slirp, err := exec.LookPath("slirp4netns")
+		if err != nil {
+			return nil, "", fmt.Errorf("--network-for-fetch-steps needs slirp4netns, which gives fetch steps outbound access from a network namespace of their own (apt-get install slirp4netns)")
+		}
+		cfg.Network = sandbox.NetworkHelpers{Slirp4netns: slirp}
+	}
+	runner, err := sandbox.NewLibcontainer(cfg)
 	if err != nil {
 		return nil, "", err
 	}
