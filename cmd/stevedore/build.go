@@ -27,6 +27,9 @@ type buildOptions struct {
 	StateDir string
 	NoCache  bool
 	Bundle   string
+	// BundleKeyring and BundleQuorum: unbundle --keyring/--quorum.
+	BundleKeyring string
+	BundleQuorum  int
 	// NetworkForFetchSteps gives RUNs without --network=none outbound
 	// network access (StageX's cargo fetch / go mod download steps).
 	NetworkForFetchSteps bool
@@ -55,6 +58,7 @@ func newBuildOptions() *buildOptions {
 		Platform:     recipes.DefaultPlatform,
 		Progress:     "auto",
 		Jobs:         1,
+		BundleQuorum: 1,
 		PidsLimit:    sandbox.DefaultPidsLimit,
 		RunLogLimit:  defaultRunLogLimit,
 		MinFreeSpace: defaultMinFreeSpace,
@@ -89,6 +93,8 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.IntVar(&o.Jobs, "jobs", 1, "targets built at once when their dependencies are ready (results are the same)")
 	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none outbound network access through slirp4netns, in a network namespace of their own (fetch steps); their layers are recorded for bundles")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
+	f.StringVar(&o.BundleKeyring, "bundle-keyring", "", "with --bundle: require signatures by keys of this file or folder (unbundle --keyring)")
+	f.IntVar(&o.BundleQuorum, "bundle-quorum", 1, "with --bundle-keyring: distinct keys that must have signed the bundle")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.BoolVar(&o.Offline, "offline", false, "resolve image references only from the pins in stevedore.lock, the image store and --image-source; never a registry")
 	f.StringArrayVar(&o.ImageSources, "image-source", nil, "look up image references here first, in order (DIR, oci:DIR, oci-archive:FILE, docker-archive:FILE; repeatable); registries come last")
@@ -117,7 +123,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	// without explicit modes must not depend on the caller's umask.
 	syscall.Umask(0o022)
 	if o.Bundle != "" {
-		if err := unbundle(cmd, g, o.Bundle, o.Platform); err != nil {
+		trust, err := bundleTrust(cmd, o.BundleKeyring, o.BundleQuorum)
+		if err != nil {
+			return err
+		}
+		if err := unbundle(cmd, g, o.Bundle, o.Platform, trust); err != nil {
 			return err
 		}
 	}
