@@ -38,6 +38,12 @@ type Builder struct {
 	// layers to builds that lack the network, so that a bundle can carry
 	// them across an air gap.
 	FetchSteps string
+	// FetchStepPins, when set, is the pins file (FetchStepPinsFile, next to
+	// the recipes): a recorded fetch step's layer is pinned there by
+	// digest, and a recorded layer is reused without the network only when
+	// its pin matches, so that the record (or the bundle that carried it)
+	// is never trusted on its own metadata.
+	FetchStepPins string
 	// Limits bound what one RUN may take of the host.
 	Limits RunLimits
 }

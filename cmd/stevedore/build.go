@@ -222,6 +222,7 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	// renames a layer directory into it.
 	b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
 	b.FetchSteps = filepath.Join(root, filepath.FromSlash(bundle.FetchStepsDir))
+	b.FetchStepPins = filepath.Join(root, assemble.FetchStepPinsFile)
 	return b, filepath.Join(root, ".stevedore", "cache"), nil
 }
 
