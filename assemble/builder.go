@@ -297,10 +297,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-func removeAll(dir string) error {
-	if dir == "" {
-		return nil
-	}
-	return os.RemoveAll(dir)
-}
