@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/internal/lock"
 )
 
 // cacheFormat is part of every cache key: bump it whenever stevedore's
@@ -121,10 +122,25 @@ func (c *LayerCache) verify(k, dir string, m cacheMeta) error {
 	return nil
 }
 
+// Prefixes of the cache's temporary directories.
+const (
+	putPrefix = ".put-"
+	badPrefix = ".bad-"
+)
+
+// Sweep removes the temporary directories builds that died left in the
+// cache (an entry being published, a damaged one being removed).
+func (c *LayerCache) Sweep() error {
+	if c == nil {
+		return nil
+	}
+	return lock.Sweep(c.Dir, putPrefix, badPrefix)
+}
+
 // discard moves a damaged entry out of the way (atomically, so no build
 // picks it up again) and removes it.
 func (c *LayerCache) discard(dir string) {
-	bad, err := os.MkdirTemp(c.Dir, ".bad-")
+	bad, err := os.MkdirTemp(c.Dir, badPrefix)
 	if err != nil {
 		return
 	}
@@ -144,11 +160,14 @@ func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(c.Dir, ".put-")
+	// Locked while in use, so that Sweep can tell it from one a dead build
+	// left; after the rename that publishes it, Remove finds nothing.
+	td, err := lock.MkdirTemp(c.Dir, putPrefix)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer td.Remove()
+	tmp := td.Path
 	if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}

@@ -86,3 +86,24 @@ func TestTornCacheEntryIsRebuilt(t *testing.T) {
 		t.Errorf("the log does not report the damaged entry:\n%s", log)
 	}
 }
+
+// What a build killed while publishing or discarding an entry left in the
+// cache is swept; a live build's temp dir is not.
+func TestLayerCacheSweep(t *testing.T) {
+	c := &LayerCache{Dir: t.TempDir()}
+	for _, d := range []string{".put-dead", ".bad-dead/e/f"} {
+		os.MkdirAll(filepath.Join(c.Dir, d), 0o755)
+	}
+	os.MkdirAll(filepath.Join(c.Dir, "0123456789abcdef01234567", "f"), 0o755)
+	if err := c.Sweep(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(c.Dir)
+	if len(entries) != 1 || entries[0].Name() != "0123456789abcdef01234567" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("after Sweep: %v, want only the entry", names)
+	}
+}

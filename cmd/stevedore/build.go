@@ -221,6 +221,9 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	// The layer cache sits next to the work directory: publishing an entry
 	// renames a layer directory into it.
 	b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
+	if err := b.Cache.Sweep(); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
+	}
 	b.FetchSteps = filepath.Join(root, filepath.FromSlash(bundle.FetchStepsDir))
 	b.FetchStepPins = filepath.Join(root, assemble.FetchStepPinsFile)
 	return b, filepath.Join(root, ".stevedore", "cache"), nil

@@ -62,6 +62,10 @@ func TestKilledBuildLeavesNoMounts(t *testing.T) {
 		}()
 	}
 
+	// The killed build's re-executed child dies of its parent-death signal
+	// a moment later; until then its scratch dirs are rightly locked.
+	waitUnlocked(t, filepath.Join(root, ".stevedore", "work"))
+
 	// The next build sweeps what the dead one left.
 	if out, err := run(bin, root, "build", "--progress=quiet", "core-busybox"); err != nil {
 		t.Fatalf("build after the kill: %v\n%s", err, out)
@@ -78,6 +82,26 @@ func TestKilledBuildLeavesNoMounts(t *testing.T) {
 	}
 	if _, err := os.Stat(work); !os.IsNotExist(err) {
 		t.Errorf("clean left %s: %v", work, err)
+	}
+}
+
+// waitUnlocked waits until no process holds an flock on an entry of dir.
+func waitUnlocked(t *testing.T, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	deadline := time.Now().Add(20 * time.Second)
+	for _, e := range entries {
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		for syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is still locked 20s after the build was killed", f.Name())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		f.Close()
 	}
 }
 
