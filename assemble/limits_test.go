@@ -65,8 +65,8 @@ func TestRunLogLimit(t *testing.T) {
 func TestRunPidsLimit(t *testing.T) {
 	_, err := buildLimited(t, t.TempDir(), RunLimits{PidsLimit: 32},
 		`RUN ["/bin/busybox", "sh", "-c", "i=0; while [ $i -lt 100 ]; do /bin/busybox sleep 20 & i=$((i+1)); done"]`+"\n")
-	if err == nil || !strings.Contains(err.Error(), "Containerfile:3") {
-		t.Errorf("err = %v, want the RUN on line 3 to fail", err)
+	if err == nil || !strings.Contains(err.Error(), "Containerfile:3") || !strings.Contains(err.Error(), "--pids-limit") {
+		t.Errorf("err = %v, want the RUN on line 3 to fail naming its pids limit", err)
 	}
 }
 

@@ -155,6 +155,9 @@ func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root strin
 		return nil
 	}
 	msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
+	if res.PidsLimitHit {
+		msg += " (it reached its pids limit: a fork failed; if the step really needs more processes, raise stevedore build --pids-limit)"
+	}
 	if network != instructions.NetworkNone && !outbound {
 		msg += " (this RUN has no --network=none but ran without network, as every RUN does by default; if it is a fetch step that needs the network, build with --network-for-fetch-steps, or with a bundle that recorded it)"
 	}

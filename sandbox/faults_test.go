@@ -213,8 +213,8 @@ func TestPidsLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ExitCode == 0 || strings.Contains(out.String(), "started all") || !strings.Contains(out.String(), "fork") {
-		t.Errorf("fork loop under a limit of 64: exit %d, output %q; want the shell to fail to fork", res.ExitCode, out.String())
+	if res.ExitCode == 0 || !res.PidsLimitHit || strings.Contains(out.String(), "started all") || !strings.Contains(out.String(), "fork") {
+		t.Errorf("fork loop under a limit of 64: exit %d, limit hit %v, output %q; want the shell to fail to fork", res.ExitCode, res.PidsLimitHit, out.String())
 	}
 	out.Reset()
 	res, err = r.Run(ctx, sandbox.Spec{Rootfs: rootfs, Stdout: &out, Stderr: &out,

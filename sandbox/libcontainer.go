@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	// Registers the cgroup device-rule manager libcontainer needs.
 	"github.com/moby/sys/userns"
@@ -142,7 +143,26 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 	}()
 	bpf := l.bpf.offer(cfg.Seccomp)
 	defer l.bpf.done(bpf)
-	return start(ctx, c, p, bpf.files())
+	res, err = start(ctx, c, p, bpf.files())
+	res.PidsLimitHit = pidsLimitHit(rd.ID)
+	return res, err
+}
+
+// pidsLimitHit reads the "max" counter of the run's pids.events (cgroup v1
+// pids hierarchy or v2), before the cgroup is removed.
+func pidsLimitHit(id string) bool {
+	for _, f := range []string{"/sys/fs/cgroup/pids" + cgroupsPath(id) + "/pids.events", "/sys/fs/cgroup" + cgroupsPath(id) + "/pids.events"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if n, ok := strings.CutPrefix(line, "max "); ok && strings.TrimSpace(n) != "0" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // create creates (but does not start) the run's container.

@@ -62,6 +62,9 @@ type Result struct {
 	// ExitCode is the process's exit status, or 128+signal when a signal
 	// ended it.
 	ExitCode int
+	// PidsLimitHit is set when the run tried to have more processes or
+	// threads than its pids limit allowed (a fork failed for it).
+	PidsLimitHit bool
 }
 
 // DefaultPath is the PATH a process gets when Spec.Env has none; it is
