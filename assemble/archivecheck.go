@@ -13,8 +13,8 @@ import (
 
 // checkArchive refuses an archive for ADD when an entry would land outside
 // the destination: a name or hardlink target climbing out with "..", or
-// an entry written through a symlink the archive itself created (the
-// classic escape). BuildKit's chrooted untar confines such entries
+// an entry written, or a hardlink target reached, through a symlink the
+// archive itself created (the classic escape). BuildKit's chrooted untar confines such entries
 // silently; stevedore stops with the entry's name, because a source
 // archive that tries this is not one to build from. Plain symlinks,
 // absolute ones included, are fine: they are only data in the image.
@@ -43,23 +43,36 @@ func checkArchive(p string) error {
 		if !ok {
 			return fmt.Errorf("archive entry %q escapes the destination; refusing the archive", h.Name)
 		}
-		for dir := path.Dir(name); dir != "." && dir != "/"; dir = path.Dir(dir) {
-			if links[dir] {
-				return fmt.Errorf("archive entry %q is written through the symlink %q the archive created; refusing the archive", h.Name, dir)
-			}
+		if dir := throughLink(name, links); dir != "" {
+			return fmt.Errorf("archive entry %q is written through the symlink %q the archive created; refusing the archive", h.Name, dir)
 		}
 		switch h.Typeflag {
 		case tar.TypeSymlink:
 			links[name] = true
 		case tar.TypeLink:
-			if _, ok := inside(h.Linkname); !ok {
+			target, ok := inside(h.Linkname)
+			if !ok {
 				return fmt.Errorf("archive hardlink %q -> %q points outside the destination; refusing the archive", h.Name, h.Linkname)
+			}
+			if dir := throughLink(target, links); dir != "" {
+				return fmt.Errorf("archive hardlink %q -> %q reaches its target through the symlink %q the archive created; refusing the archive", h.Name, h.Linkname, dir)
 			}
 		}
 		if h.Typeflag != tar.TypeSymlink {
 			delete(links, name)
 		}
 	}
+}
+
+// throughLink returns the first parent directory of name that is one of
+// the archive's symlinks, or "".
+func throughLink(name string, links map[string]bool) string {
+	for dir := path.Dir(name); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if links[dir] {
+			return dir
+		}
+	}
+	return ""
 }
 
 // inside cleans an entry name relative to the destination and reports

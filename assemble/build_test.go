@@ -81,6 +81,15 @@ func TestAddRefusesEscapes(t *testing.T) {
 			{Name: "out", Typeflag: tar.TypeSymlink, Linkname: "/etc"},
 			{Name: "out/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
 		},
+		"hardlink-through-symlink": {
+			{Name: "out", Typeflag: tar.TypeSymlink, Linkname: "/etc"},
+			{Name: "h", Typeflag: tar.TypeLink, Linkname: "out/passwd"},
+		},
+		"hardlink-through-nested-symlink": {
+			{Name: "d/", Typeflag: tar.TypeDir, Mode: 0o755},
+			{Name: "d/up", Typeflag: tar.TypeSymlink, Linkname: "../../../../"},
+			{Name: "h", Typeflag: tar.TypeLink, Linkname: "./d/up/etc/shadow"},
+		},
 	}
 	for name, entries := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -37,6 +38,28 @@ type Builder struct {
 	// layers to builds that lack the network, so that a bundle can carry
 	// them across an air gap.
 	FetchSteps string
+	// FetchStepPins, when set, is the pins file (FetchStepPinsFile, next to
+	// the recipes): a recorded fetch step's layer is pinned there by
+	// digest, and a recorded layer is reused without the network only when
+	// its pin matches, so that the record (or the bundle that carried it)
+	// is never trusted on its own metadata.
+	FetchStepPins string
+	// Limits bound what one RUN may take of the host.
+	Limits RunLimits
+}
+
+// RunLimits bound one RUN step. Zero fields mean no bound, except
+// PidsLimit, whose zero is the sandbox's default.
+type RunLimits struct {
+	// PidsLimit bounds the RUN's processes and threads (sandbox.Spec).
+	PidsLimit int64
+	// LogBytes bounds the output of one RUN kept in the log and shown as
+	// progress; the rest is dropped with one line saying so (the process
+	// runs on and its result is unchanged).
+	LogBytes int64
+	// MinFreeBytes stops a RUN when the filesystem of the work directory
+	// has less than this free, before it fills the disk.
+	MinFreeBytes int64
 }
 
 // LayerStore is what the executor needs from the layers package.
@@ -61,11 +84,12 @@ type Image struct {
 	Base     *dockerspec.DockerOCIImage
 	Layers   []*Layer
 	Platform ocispec.Platform
-	work     string
+	work     *lock.Dir
 }
 
-// Close removes the build's work directory.
-func (img *Image) Close() error { return removeAll(img.work) }
+// Close removes the build's work directory (unmounting what is left in it)
+// and releases its lock.
+func (img *Image) Close() error { return img.work.Remove() }
 
 // dispatcher holds one Build's state.
 type dispatcher struct {
@@ -87,15 +111,18 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	if err := os.MkdirAll(b.WorkDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create work dir: %w", err)
 	}
-	work, err := os.MkdirTemp(b.WorkDir, "build-")
+	// The work dir is locked while this build uses it, so that SweepWork
+	// can remove the ones of builds that died (see internal/lock).
+	wd, err := lock.MkdirTemp(b.WorkDir, WorkPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create work dir: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			removeAll(work)
+			wd.Remove()
 		}
 	}()
+	work := wd.Path
 	d := &dispatcher{b: b, t: t, p: p, work: work, log: t.Log, images: map[string]*loadedImage{}}
 	if d.log == nil {
 		d.log = io.Discard
@@ -112,7 +139,17 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	}
 	tgt := p.target
 	d.finalize(tgt)
-	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: work}, nil
+	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd}, nil
+}
+
+// WorkPrefix names the scratch directories of builds in a work dir.
+const WorkPrefix = "build-"
+
+// SweepWork removes the scratch directories (and mounts) that builds which
+// died left in workDir: those matching prefixes whose lock is free. Live
+// builds, in this process or another, hold theirs and are skipped.
+func SweepWork(workDir string, prefixes ...string) error {
+	return lock.Sweep(workDir, append([]string{WorkPrefix}, prefixes...)...)
 }
 
 // finalize sets the target platform on the result, as finalizeResultImage
@@ -259,11 +296,4 @@ func firstLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
-}
-
-func removeAll(dir string) error {
-	if dir == "" {
-		return nil
-	}
-	return os.RemoveAll(dir)
 }

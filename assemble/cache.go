@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/internal/lock"
 )
 
 // cacheFormat is part of every cache key: bump it whenever stevedore's
@@ -21,10 +25,16 @@ const cacheFormat = "stevedore-layer-cache-v1"
 // it: the filesystem it ran on (a chain of earlier keys), the instruction
 // after expansion, the environment, user and working directory, copied
 // content, limits and the epoch. Entries are published with one atomic
-// rename, so interrupted and concurrent builds share it safely; an entry
-// is never modified once published.
+// rename after the filesystem is synced, so interrupted and concurrent
+// builds share it safely; an entry is never modified once published.
+// Before an entry is used for the first time in a process, its layer
+// directory and blob are checked against the digests recorded when it was
+// published; a damaged entry is removed and the step runs again.
 type LayerCache struct {
 	Dir string
+
+	mu       sync.Mutex
+	verified map[string]bool // entries checked by this process
 }
 
 // cacheEntry is <Dir>/<key[:24]>/: f/ (overlay layer dir), blob,
@@ -36,6 +46,8 @@ type cacheMeta struct {
 	Digest string `json:"digest"`
 	DiffID string `json:"diff_id"`
 	Size   int64  `json:"size"`
+	// Tree is treeDigest of f/ (layer cache entries only).
+	Tree string `json:"tree,omitempty"`
 }
 
 // key hashes a list of fields into a cache key.
@@ -48,60 +60,148 @@ func key(fields ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// get returns the cached layer for k.
-func (c *LayerCache) get(k string) (*Layer, bool) {
+// get returns the cached layer for k. A damaged entry (its f/ or blob no
+// longer what was published) is reported in problem, removed, and a miss.
+func (c *LayerCache) get(k string) (l *Layer, ok bool, problem error) {
 	if c == nil || k == "" {
-		return nil, false
+		return nil, false, nil
 	}
 	dir := c.entry(k)
 	data, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	var m cacheMeta
 	if json.Unmarshal(data, &m) != nil || m.Key != k {
-		return nil, false
+		return nil, false, nil
 	}
 	dg, err1 := v1.NewHash(m.Digest)
 	di, err2 := v1.NewHash(m.DiffID)
 	if err1 != nil || err2 != nil {
-		return nil, false
+		return nil, false, nil
+	}
+	l = &Layer{Dir: filepath.Join(dir, "f"), Blob: Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}}
+	if err := c.verify(k, dir, m); err != nil {
+		c.discard(dir)
+		return nil, false, fmt.Errorf("cache entry %s is damaged (%v); removed it, the step runs again", dir, err)
+	}
+	return l, true, nil
+}
+
+// verify checks an entry once per process: the blob's size and digest, and
+// the layer directory's treeDigest.
+func (c *LayerCache) verify(k, dir string, m cacheMeta) error {
+	c.mu.Lock()
+	done := c.verified[k]
+	c.mu.Unlock()
+	if done {
+		return nil
 	}
 	fi, err := os.Stat(filepath.Join(dir, "blob"))
-	if err != nil || fi.Size() != m.Size {
-		return nil, false
+	if err != nil {
+		return err
 	}
-	return &Layer{Dir: filepath.Join(dir, "f"), Blob: Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}}, true
+	if fi.Size() != m.Size {
+		return fmt.Errorf("blob is %d bytes, want %d", fi.Size(), m.Size)
+	}
+	if got, err := fileDigest(filepath.Join(dir, "blob")); err != nil || got != m.Digest {
+		return fmt.Errorf("blob digest %s (%v), want %s", got, err, m.Digest)
+	}
+	if m.Tree == "" {
+		return fmt.Errorf("no layer directory digest (an entry of an older stevedore)")
+	}
+	if got, err := treeDigest(filepath.Join(dir, "f")); err != nil || got != m.Tree {
+		return fmt.Errorf("layer directory digest %s (%v), want %s", got, err, m.Tree)
+	}
+	c.mu.Lock()
+	if c.verified == nil {
+		c.verified = map[string]bool{}
+	}
+	c.verified[k] = true
+	c.mu.Unlock()
+	return nil
+}
+
+// Prefixes of the cache's temporary directories.
+const (
+	putPrefix  = ".put-"
+	badPrefix  = ".bad-"
+	snapPrefix = ".snap-"
+)
+
+// Sweep removes the temporary directories builds that died left in the
+// cache (an entry or a snapshot being published, a damaged entry being
+// removed).
+func (c *LayerCache) Sweep() error {
+	if c == nil {
+		return nil
+	}
+	return lock.Sweep(c.Dir, putPrefix, badPrefix, snapPrefix)
+}
+
+// discard moves a damaged entry out of the way (atomically, so no build
+// picks it up again) and removes it.
+func (c *LayerCache) discard(dir string) {
+	bad, err := os.MkdirTemp(c.Dir, badPrefix)
+	if err != nil {
+		return
+	}
+	if os.Rename(dir, filepath.Join(bad, "e")) == nil {
+		os.RemoveAll(bad)
+		return
+	}
+	os.Remove(bad)
 }
 
 // put moves a freshly committed layer (its directory and blob, both on the
 // cache's filesystem) into the cache and returns the cached copy. When
 // another build published k first, that entry wins and l is discarded.
+// The entry's files are made durable (syncfs) before the rename that
+// publishes it, and the rename before put returns.
 func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(c.Dir, ".put-")
+	// Locked while in use, so that Sweep can tell it from one a dead build
+	// left; after the rename that publishes it, Remove finds nothing.
+	td, err := lock.MkdirTemp(c.Dir, putPrefix)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer td.Remove()
+	tmp := td.Path
 	if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
 	if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
-	meta, _ := json.Marshal(cacheMeta{Key: k, Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String(), Size: l.Blob.Size})
+	tree, err := treeDigest(filepath.Join(tmp, "f"))
+	if err != nil {
+		return nil, fmt.Errorf("cache layer: %w", err)
+	}
+	meta, _ := json.Marshal(cacheMeta{Key: k, Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String(), Size: l.Blob.Size, Tree: tree})
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return nil, err
+	}
+	if err := syncFS(tmp); err != nil {
+		return nil, fmt.Errorf("cache layer: %w", err)
 	}
 	if err := os.Rename(tmp, c.entry(k)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
-	got, ok := c.get(k)
+	if err := atomicfile.SyncDir(c.Dir); err != nil {
+		return nil, fmt.Errorf("cache layer: %w", err)
+	}
+	c.mu.Lock()
+	if c.verified == nil {
+		c.verified = map[string]bool{}
+	}
+	c.verified[k] = true // just hashed, or published by a build that did
+	c.mu.Unlock()
+	got, ok, problem := c.get(k)
 	if !ok {
-		return nil, fmt.Errorf("cache layer %s: entry unreadable after publishing", k)
+		return nil, fmt.Errorf("cache layer %s: entry unreadable after publishing (%v)", k, problem)
 	}
 	got.FromBase = l.FromBase
 	return got, nil

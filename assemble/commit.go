@@ -89,7 +89,10 @@ func (d *dispatcher) useCached(s *stageState, ck string) bool {
 		return false
 	}
 	full := key(s.chain, ck)
-	l, ok := d.b.Cache.get(full)
+	l, ok, problem := d.b.Cache.get(full)
+	if problem != nil {
+		fmt.Fprintf(d.log, "[%s] %v\n", s.name, problem)
+	}
 	if !ok {
 		return false
 	}

@@ -16,6 +16,11 @@ func (d *dispatcher) recordFetchStep(s *stageState) error {
 		return nil
 	}
 	l := s.layers[len(s.layers)-1]
+	if d.b.FetchStepPins != "" {
+		if err := pinFetchStep(d.b.FetchStepPins, s.chain, fetchPin{Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String()}); err != nil {
+			return fmt.Errorf("record fetch step: %w", err)
+		}
+	}
 	if err := os.MkdirAll(d.b.FetchSteps, 0o755); err != nil {
 		return err
 	}
@@ -39,7 +44,7 @@ func (d *dispatcher) recordedFetchStep(ctx context.Context, s *stageState, ck st
 		return false, nil
 	}
 	full := key(s.chain, ck)
-	if _, ok := d.b.Cache.get(full); ok {
+	if _, ok, _ := d.b.Cache.get(full); ok {
 		return false, nil // the ordinary cache path handles it
 	}
 	base := filepath.Join(d.b.FetchSteps, full)
@@ -50,6 +55,21 @@ func (d *dispatcher) recordedFetchStep(ctx context.Context, s *stageState, ck st
 	var m cacheMeta
 	if err := json.Unmarshal(data, &m); err != nil || m.Key != full {
 		return false, fmt.Errorf("recorded fetch step %s: bad metadata", base+".json")
+	}
+	if d.b.FetchStepPins != "" {
+		pins, err := readFetchPins(d.b.FetchStepPins)
+		if err != nil {
+			return false, err
+		}
+		pin, ok := pins[full]
+		switch {
+		case !ok && d.t.NetworkForFetchSteps:
+			return false, nil // run it with the network, and pin it
+		case !ok:
+			return false, fmt.Errorf("recorded fetch step %s is not pinned in %s: the tree does not vouch for it (the record or the bundle that carried it could say anything); build with --network-for-fetch-steps where it may download, and commit %s", base+".tar.gz", d.b.FetchStepPins, filepath.Base(d.b.FetchStepPins))
+		case pin.Digest != m.Digest || pin.DiffID != m.DiffID:
+			return false, fmt.Errorf("recorded fetch step %s is layer %s, but %s pins %s: refusing it (the record or the bundle that carried it was altered)", base+".tar.gz", m.Digest, d.b.FetchStepPins, pin.Digest)
+		}
 	}
 	blob, err := blobOf(base+".tar.gz", m)
 	if err != nil {

@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -70,7 +71,8 @@ func runCommandString(args []string, buildArgs []instructions.KeyValuePairOption
 
 // dispatchRun runs the command in the sandbox on the stage's filesystem
 // and commits what it changed as a layer. A fetch step (no
-// --network=none) gets the host's network only when the build allows it,
+// --network=none) gets outbound network access (its own network namespace
+// behind slirp4netns, never the host's) only when the build allows it,
 // and then its layer is recorded for bundles; a recorded layer for the
 // same key is reused instead of running it.
 func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instructions.RunCommand) error {
@@ -83,7 +85,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	}
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
-	hostNet := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
+	outbound := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
 	ck := d.runKey(s, args, network)
 	if network != instructions.NetworkNone {
 		if ok, err := d.recordedFetchStep(ctx, s, ck); ok || err != nil {
@@ -93,16 +95,16 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 			return err
 		}
 	}
-	if hostNet {
-		fmt.Fprintf(d.log, "[%s] this fetch step runs with the host's network\n", s.name)
+	if outbound {
+		fmt.Fprintf(d.log, "[%s] this fetch step runs with outbound network access (its own network namespace; the host's loopback is out of reach)\n", s.name)
 	}
 	err = d.commit(ctx, s, ck, func(root string) error {
-		return d.runInSandbox(ctx, s, root, args, network, hostNet)
+		return d.runInSandbox(ctx, s, root, args, network, outbound)
 	})
 	if err != nil {
 		return err
 	}
-	if hostNet {
+	if outbound {
 		if err := d.recordFetchStep(s); err != nil {
 			return err
 		}
@@ -123,18 +125,29 @@ func (d *dispatcher) runKey(s *stageState, args []string, network string) string
 
 // runInSandbox runs args on root and turns a non-zero exit into an error
 // that says, for a RUN without --network=none, that it had no network.
-func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, hostNet bool) error {
-	res, err := d.b.Runner.Run(ctx, sandbox.Spec{
-		Rootfs:      root,
-		Args:        args,
-		Env:         s.env.toArray(),
-		Cwd:         s.workdir,
-		User:        s.user,
-		Rlimits:     d.t.Ulimits,
-		HostNetwork: hostNet,
-		Stdout:      d.log,
-		Stderr:      d.log,
+func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, outbound bool) error {
+	lim := d.b.Limits
+	out := d.log
+	if lim.LogBytes > 0 {
+		out = &cappedWriter{w: d.log, left: lim.LogBytes, limit: lim.LogBytes}
+	}
+	runCtx, stop := watchFreeSpace(ctx, d.work, lim.MinFreeBytes)
+	defer stop()
+	res, err := d.b.Runner.Run(runCtx, sandbox.Spec{
+		Rootfs:          root,
+		Args:            args,
+		Env:             s.env.toArray(),
+		Cwd:             s.workdir,
+		User:            s.user,
+		Rlimits:         d.t.Ulimits,
+		PidsLimit:       lim.PidsLimit,
+		OutboundNetwork: outbound,
+		Stdout:          out,
+		Stderr:          out,
 	})
+	if cause := context.Cause(runCtx); errors.Is(cause, errLowDisk) {
+		return cause
+	}
 	if err != nil {
 		return err
 	}
@@ -142,7 +155,10 @@ func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root strin
 		return nil
 	}
 	msg := fmt.Sprintf("process %q did not complete successfully: exit code %d", strings.Join(args, " "), res.ExitCode)
-	if network != instructions.NetworkNone && !hostNet {
+	if res.PidsLimitHit {
+		msg += " (it reached its pids limit: a fork failed; if the step really needs more processes, raise stevedore build --pids-limit)"
+	}
+	if network != instructions.NetworkNone && !outbound {
 		msg += " (this RUN has no --network=none but ran without network, as every RUN does by default; if it is a fetch step that needs the network, build with --network-for-fetch-steps, or with a bundle that recorded it)"
 	}
 	return fmt.Errorf("%s", msg)

@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/internal/lock"
 )
 
 // Image layers (a dependency's or a base image's) are unpacked only when a
@@ -59,11 +60,14 @@ func (c *LayerCache) publishSnapshot(chain string, unpack func(dir string) error
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(c.Dir, ".snap-")
+	// Locked while in use, so that Sweep can tell it from one a dead build
+	// left; after the rename that publishes it, Remove finds nothing.
+	td, err := lock.MkdirTemp(c.Dir, snapPrefix)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(tmp)
+	defer td.Remove()
+	tmp := td.Path
 	if err := unpack(filepath.Join(tmp, "f")); err != nil {
 		return "", err
 	}
@@ -77,21 +81,14 @@ func (c *LayerCache) publishSnapshot(chain string, unpack func(dir string) error
 	if err := os.Rename(tmp, c.snapshotEntry(chain)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
 		return "", fmt.Errorf("publish snapshot: %w", err)
 	}
+	if err := atomicfile.SyncDir(c.Dir); err != nil {
+		return "", fmt.Errorf("publish snapshot: %w", err)
+	}
 	dir, ok := c.snapshot(chain)
 	if !ok {
 		return "", fmt.Errorf("snapshot %s: entry unreadable after publishing", chain)
 	}
 	return dir, nil
-}
-
-// syncFS flushes the filesystem holding dir.
-func syncFS(dir string) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	return unix.Syncfs(fd)
 }
 
 // materialize unpacks the image layers of ls that are not unpacked yet,

@@ -33,7 +33,8 @@ type Target struct {
 	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
 	Ulimits []sandbox.Rlimit
 	// NetworkForFetchSteps gives exactly the RUN instructions without
-	// --network=none the host's network (StageX's cargo fetch, go mod
+	// --network=none outbound network access from a network namespace of
+	// their own (sandbox.Spec.OutboundNetwork; StageX's cargo fetch, go mod
 	// download steps); every other RUN stays isolated.
 	NetworkForFetchSteps bool
 	// Log receives the output of RUN steps and progress lines.

@@ -66,7 +66,7 @@ func WriteLayerFile(ctx context.Context, dir, lowerView, upper string, epoch tim
 // was mounted under upper), writes the layer file into dir as
 // WriteLayerFile does, and unmounts the view again.
 func CommitLayer(ctx context.Context, dir string, lowers []string, upper string, epoch time.Time) (l *Layer, err error) {
-	view, err := os.MkdirTemp("", "stevedore-lowerview-")
+	view, err := os.MkdirTemp(filepath.Dir(upper), ".lowerview-")
 	if err != nil {
 		return nil, fmt.Errorf("commit layer %s: %w", upper, err)
 	}

@@ -52,9 +52,11 @@ func writeUpperdir(ctx context.Context, w io.Writer, lowerView, upper string, ep
 
 // withUpperView mounts upper read-only over an empty directory, which hides
 // its whiteouts, and calls fn with the view (BuildKit's withUpperdirView):
-// file data and parent directories are read from there.
+// file data and parent directories are read from there. The view lives
+// next to upper (in the build's scratch directory, which a later build
+// sweeps if this process dies), not in $TMPDIR.
 func withUpperView(upper string, fn func(view string) error) (err error) {
-	tmp, err := os.MkdirTemp("", "stevedore-upperview-")
+	tmp, err := os.MkdirTemp(filepath.Dir(upper), ".upperview-")
 	if err != nil {
 		return fmt.Errorf("upperdir view: %w", err)
 	}

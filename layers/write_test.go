@@ -31,21 +31,21 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 // context ends the write with that error, without leaking goroutines or
 // mounts.
 func TestWriteUpperdirErrors(t *testing.T) {
-	views := func() map[string]bool {
-		m := map[string]bool{}
-		left, _ := filepath.Glob(filepath.Join(os.TempDir(), "stevedore-upperview-*"))
-		for _, l := range left {
-			m[l] = true
-		}
-		return m
-	}
-	already := views()
 	s := newStack(t)
 	r := s.step(func(root string) {
 		for i := 0; i < 50; i++ {
 			writeFile(t, filepath.Join(root, "d", itoa(int64(i))), strings.Repeat("x", 100000), 0o644)
 		}
 	})
+	views := func() map[string]bool {
+		m := map[string]bool{}
+		left, _ := filepath.Glob(filepath.Join(filepath.Dir(r.upper), ".upperview-*"))
+		for _, l := range left {
+			m[l] = true
+		}
+		return m
+	}
+	already := views()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {

@@ -13,7 +13,10 @@
 // pipes for stdio) is built from the defaults BuildKit takes from
 // containerd's oci package, in the same order (spec.go). The one deliberate
 // difference is a private cgroup namespace on cgroup v1 hosts too (see
-// buildkitSpec). Mount points that did not exist in the rootfs before the
+// buildkitSpec); besides, a run gets a pids limit in its cgroup
+// (Spec.PidsLimit, DefaultPidsLimit), which BuildKit does not set. A run
+// has only lo unless Spec.OutboundNetwork gives it a network namespace of
+// its own behind slirp4netns (outbound.go); it never shares the host's. Mount points that did not exist in the rootfs before the
 // run are removed afterwards with BuildKit's MountStubsCleaner rules
 // (stubs.go): a first RUN on an empty rootfs leaves dev/, proc/ and sys/,
 // and no etc/.

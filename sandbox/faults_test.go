@@ -197,3 +197,32 @@ func hasCapSysResource(t *testing.T) bool {
 	}
 	return false
 }
+
+// TestPidsLimit runs a fork bomb with a small pids limit: it fails inside
+// the sandbox, the run ends, and a run without a limit of its own gets
+// DefaultPidsLimit in its cgroup.
+func TestPidsLimit(t *testing.T) {
+	r := newRunner(t)
+	rootfs := sandboxtest.Busybox(t)
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// 200 sleeping children, at most 64 processes: forks fail.
+	res, err := r.Run(ctx, sandbox.Spec{Rootfs: rootfs, PidsLimit: 64, Stdout: &out, Stderr: &out,
+		Args: []string{"/bin/sh", "-c", `n=0; while [ $n -lt 200 ]; do sleep 30 & n=$((n+1)); done; echo started all`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode == 0 || !res.PidsLimitHit || strings.Contains(out.String(), "started all") || !strings.Contains(out.String(), "fork") {
+		t.Errorf("fork loop under a limit of 64: exit %d, limit hit %v, output %q; want the shell to fail to fork", res.ExitCode, res.PidsLimitHit, out.String())
+	}
+	out.Reset()
+	res, err = r.Run(ctx, sandbox.Spec{Rootfs: rootfs, Stdout: &out, Stderr: &out,
+		Args: []string{"/bin/sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(out.String()), fmt.Sprint(sandbox.DefaultPidsLimit); res.ExitCode != 0 || got != want {
+		t.Errorf("pids.max in a run without a limit = %q (exit %d), want %s", got, res.ExitCode, want)
+	}
+}

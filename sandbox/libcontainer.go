@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	// Registers the cgroup device-rule manager libcontainer needs.
 	"github.com/moby/sys/userns"
@@ -25,6 +26,7 @@ import (
 type Libcontainer struct {
 	stateDir string
 	nsDir    string
+	helpers  NetworkHelpers
 	bpf      bpfCache
 	// onRun, when set (tests only), is told each run's id.
 	onRun func(id string)
@@ -41,6 +43,9 @@ type LibcontainerConfig struct {
 	// "" means DefaultNamespaceDir. Tests point it elsewhere to simulate a
 	// host without some namespace.
 	NamespaceDir string
+	// Network is the user-mode network stack outbound runs use; without
+	// it, an outbound run fails with an error saying what to install.
+	Network NetworkHelpers
 }
 
 // NewLibcontainer checks that the host can run sandboxes, prepares the state
@@ -53,7 +58,7 @@ func NewLibcontainer(cfg LibcontainerConfig) (*Libcontainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox runner: state directory %s: %w", cfg.StateDir, err)
 	}
-	l := &Libcontainer{stateDir: dir, nsDir: cfg.NamespaceDir}
+	l := &Libcontainer{stateDir: dir, nsDir: cfg.NamespaceDir, helpers: cfg.Network}
 	if l.nsDir == "" {
 		l.nsDir = DefaultNamespaceDir
 	}
@@ -115,7 +120,16 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 		return Result{}, err
 	}
 	defer stubs.remove()
-	c, cfg, err := l.create(rd, p)
+	netns := ""
+	if p.outbound {
+		n, err := newOutboundNet(l.helpers)
+		if err != nil {
+			return Result{}, err
+		}
+		defer n.close()
+		netns = n.path
+	}
+	c, cfg, err := l.create(rd, p, netns)
 	if err != nil {
 		return Result{}, err
 	}
@@ -129,19 +143,39 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 	}()
 	bpf := l.bpf.offer(cfg.Seccomp)
 	defer l.bpf.done(bpf)
-	return start(ctx, c, p, bpf.files())
+	res, err = start(ctx, c, p, bpf.files())
+	res.PidsLimitHit = pidsLimitHit(rd.ID)
+	return res, err
+}
+
+// pidsLimitHit reads the "max" counter of the run's pids.events (cgroup v1
+// pids hierarchy or v2), before the cgroup is removed.
+func pidsLimitHit(id string) bool {
+	for _, f := range []string{"/sys/fs/cgroup/pids" + cgroupsPath(id) + "/pids.events", "/sys/fs/cgroup" + cgroupsPath(id) + "/pids.events"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if n, ok := strings.CutPrefix(line, "max "); ok && strings.TrimSpace(n) != "0" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // create creates (but does not start) the run's container.
-func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container, *configs.Config, error) {
+func (l *Libcontainer) create(rd *runDir, p *prepared, netns string) (*libcontainer.Container, *configs.Config, error) {
 	hosts, resolv, err := ensureEtcFiles(l.stateDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.hostNet {
-		// With the host's network, BuildKit gives the host's resolv.conf as
-		// it is (its resolv-host.conf), not the filtered one.
-		resolv = hostResolvConf
+	if netns != "" {
+		// The helper's DNS forwarder, which asks the host's resolvers.
+		if resolv, err = outboundResolvConf(l.stateDir); err != nil {
+			return nil, nil, err
+		}
 	}
 	cgPath := cgroupsPath(rd.ID)
 	if userns.RunningInUserNS() {
@@ -151,7 +185,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared) (*libcontainer.Container,
 	}
 	s, err := buildkitSpec(specInput{
 		Rootfs: p.rootfs, HostsFile: hosts, ResolvConf: resolv,
-		CgroupsPath: cgPath, HostNetwork: p.hostNet, InUserNS: userns.RunningInUserNS(),
+		CgroupsPath: cgPath, NetNSPath: netns, InUserNS: userns.RunningInUserNS(), PidsLimit: p.pids,
 	})
 	if err != nil {
 		return nil, nil, err

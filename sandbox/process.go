@@ -19,15 +19,16 @@ import (
 
 // prepared is a validated Spec with everything resolved.
 type prepared struct {
-	rootfs  string
-	args    []string
-	env     []string
-	cwd     string
-	ids     ids
-	rlimits []configs.Rlimit
-	stdout  io.Writer
-	stderr  io.Writer
-	hostNet bool
+	rootfs   string
+	args     []string
+	env      []string
+	cwd      string
+	ids      ids
+	rlimits  []configs.Rlimit
+	stdout   io.Writer
+	stderr   io.Writer
+	outbound bool
+	pids     int64 // > 0: the cgroup pids limit
 }
 
 // prepare validates spec against its rootfs before anything is created, so
@@ -45,7 +46,10 @@ func prepare(spec Spec) (*prepared, error) {
 			return nil, fmt.Errorf("run sandbox: environment entry %q: want KEY=VALUE", kv)
 		}
 	}
-	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, hostNet: spec.HostNetwork}
+	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, outbound: spec.OutboundNetwork, pids: spec.PidsLimit}
+	if p.pids == 0 {
+		p.pids = DefaultPidsLimit
+	}
 	if p.cwd == "" {
 		p.cwd = "/"
 	}

@@ -38,10 +38,19 @@ type Spec struct {
 	// Rlimits are applied to the process; nil keeps libcontainer's default
 	// (the caller's limits), as BuildKit does without --ulimit.
 	Rlimits []Rlimit
-	// HostNetwork runs the process in the host's network namespace instead
-	// of a new one with only loopback: BuildKit's --network=host, which
-	// stevedore grants only to explicitly allowed fetch steps.
-	HostNetwork bool
+	// PidsLimit bounds the processes and threads the run may have at once
+	// (the cgroup pids controller), so that a fork bomb in a recipe fails
+	// inside its sandbox instead of exhausting the host's process table.
+	// 0 means DefaultPidsLimit, a negative value no limit. Rootless runs
+	// have no cgroup and therefore no limit.
+	PidsLimit int64
+	// OutboundNetwork gives the process outbound network access from a
+	// network namespace of its own, through a user-mode network stack
+	// (slirp4netns or pasta, see NetworkHelpers), as rootless Podman does:
+	// it reaches the internet and the host's external addresses, never the
+	// host's loopback or abstract unix sockets. stevedore grants it only to
+	// explicitly allowed fetch steps; every other run has only lo.
+	OutboundNetwork bool
 	// Stdout and Stderr receive the process's output; nil discards it.
 	// As under BuildKit, the process's fds 0, 1 and 2 are three pipes, and
 	// stdin is at end of file.
@@ -53,11 +62,19 @@ type Result struct {
 	// ExitCode is the process's exit status, or 128+signal when a signal
 	// ended it.
 	ExitCode int
+	// PidsLimitHit is set when the run tried to have more processes or
+	// threads than its pids limit allowed (a fork failed for it).
+	PidsLimitHit bool
 }
 
 // DefaultPath is the PATH a process gets when Spec.Env has none; it is
 // BuildKit's and containerd's default.
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// DefaultPidsLimit is the pids limit of a run whose Spec sets none: far
+// more than a parallel compiler needs, far fewer than a host's pid_max
+// (32768 on many).
+const DefaultPidsLimit = 4096
 
 // Hostname is the host name every sandbox gets, BuildKit's default.
 const Hostname = "buildkitsandbox"

@@ -18,7 +18,8 @@ type specInput struct {
 	HostsFile   string // bind-mounted read-only on /etc/hosts
 	ResolvConf  string // bind-mounted read-only on /etc/resolv.conf
 	CgroupsPath string // cgroupfs path of this run
-	HostNetwork bool   // share the host's network namespace (fetch steps)
+	NetNSPath   string // join this network namespace (an outbound run) instead of a new one
+	PidsLimit   int64  // > 0: the cgroup pids limit (ignored in a user namespace)
 	// InUserNS: stevedore runs rootless, as root of a user namespace. The
 	// kernel refuses a cgroup v1 mount there, so the hierarchy is bound
 	// read-only from the host instead (the same view).
@@ -70,8 +71,18 @@ func buildkitSpec(in specInput) (*specs.Spec, error) {
 			}
 		}
 	}
-	if in.HostNetwork {
-		s.Linux.Namespaces = withoutNamespace(s.Linux.Namespaces, specs.NetworkNamespace)
+	if in.PidsLimit > 0 && !in.InUserNS && in.CgroupsPath != "" {
+		// Not in BuildKit's spec (it sets no pids limit); it changes
+		// nothing a successful RUN writes.
+		limit := in.PidsLimit
+		s.Linux.Resources.Pids = &specs.LinuxPids{Limit: &limit}
+	}
+	if in.NetNSPath != "" {
+		for i, ns := range s.Linux.Namespaces {
+			if ns.Type == specs.NetworkNamespace {
+				s.Linux.Namespaces[i].Path = in.NetNSPath
+			}
+		}
 	}
 	profile, err := seccomp.GetDefaultProfile(s)
 	if err != nil {
@@ -129,17 +140,6 @@ func thermalThrottlePaths() []string {
 	for _, m := range matches {
 		if fi, err := os.Stat(m); err == nil && fi.IsDir() {
 			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// withoutNamespace drops one namespace type from a list.
-func withoutNamespace(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) []specs.LinuxNamespace {
-	var out []specs.LinuxNamespace
-	for _, ns := range nss {
-		if ns.Type != t {
-			out = append(out, ns)
 		}
 	}
 	return out

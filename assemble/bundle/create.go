@@ -53,6 +53,17 @@ type Source struct {
 // again while they are copied, so a file that changes meanwhile is an
 // error, not a bad bundle.
 func Create(tree string, spec Spec, file string) (*Manifest, error) {
+	return CreateSigned(tree, spec, file, nil)
+}
+
+// SignFunc returns signatures over a manifest's exact bytes, one per key
+// (see digests/signature.SignBundle); they are stored right after it.
+type SignFunc func(manifest []byte) ([][]byte, error)
+
+// CreateSigned is Create that signs the manifest with sign (nil: unsigned).
+// Only the manifest is signed: it lists every member's SHA-256 and size,
+// and unpacking checks every member against it.
+func CreateSigned(tree string, spec Spec, file string, sign SignFunc) (*Manifest, error) {
 	m := &Manifest{Version: formatVersion, Targets: spec.Targets, Images: spec.Images}
 	for _, s := range spec.Sources {
 		mb, err := hashMember(tree, s.Path)
@@ -81,7 +92,20 @@ func Create(tree string, spec Spec, file string) (*Manifest, error) {
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	if err := atomicfile.Write(file, func(w io.Writer) error { return writeBundle(w, tree, m) }); err != nil {
+	raw, err := json.MarshalIndent(m, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	var sigs [][]byte
+	if sign != nil {
+		if sigs, err = sign(raw); err != nil {
+			return nil, fmt.Errorf("bundle: sign the manifest: %w", err)
+		}
+		if len(sigs) > maxSignatures {
+			return nil, fmt.Errorf("bundle: %d signatures, at most %d", len(sigs), maxSignatures)
+		}
+	}
+	if err := atomicfile.Write(file, func(w io.Writer) error { return writeBundle(w, tree, m, raw, sigs) }); err != nil {
 		return nil, fmt.Errorf("bundle to %s: %w", file, err)
 	}
 	return m, nil
@@ -132,18 +156,23 @@ func hashMember(tree, rel string) (Member, error) {
 	return Member{Path: rel, SHA256: sum, Size: n}, nil
 }
 
-// writeBundle writes the manifest, then each member re-hashed.
-func writeBundle(w io.Writer, tree string, m *Manifest) error {
-	raw, err := json.MarshalIndent(m, "", "\t")
-	if err != nil {
-		return err
-	}
+// writeBundle writes the manifest, its signatures, then each member
+// re-hashed.
+func writeBundle(w io.Writer, tree string, m *Manifest, raw []byte, sigs [][]byte) error {
 	tw := tar.NewWriter(w)
 	if err := tw.WriteHeader(header(ManifestName, int64(len(raw)))); err != nil {
 		return err
 	}
 	if _, err := tw.Write(raw); err != nil {
 		return err
+	}
+	for i, sig := range sigs {
+		if err := tw.WriteHeader(header(signatureName(i+1), int64(len(sig)))); err != nil {
+			return err
+		}
+		if _, err := tw.Write(sig); err != nil {
+			return err
+		}
 	}
 	for _, mb := range m.Members {
 		if err := copyMember(tw, tree, mb); err != nil {

@@ -4,8 +4,11 @@
 // an air-gapped host can `stevedore build` with no network at all.
 //
 // A bundle is an uncompressed tar. Its first member, stevedore-bundle.json,
-// lists every other member with its SHA-256 and size; the members follow
-// in that order, under the paths they take in a tree (fetch/<stage>/<origin>/
+// lists every other member with its SHA-256 and size; then come the
+// manifest's signatures, if any (stevedore-bundle.json.sig-<N>, binary
+// OpenPGP signed messages made with the keys that sign images, checked by
+// the caller through UnpackTrusted); the members follow in the manifest's
+// order, under the paths they take in a tree (fetch/<stage>/<origin>/
 // <file>, out/<target>/...). Sources and image blobs are already compressed,
 // so the tar is not.
 //

@@ -3,6 +3,8 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
@@ -136,5 +138,71 @@ func TestConflictRefused(t *testing.T) {
 				t.Errorf("tree now has %v, want only %s", got, tc.rel)
 			}
 		})
+	}
+}
+
+// A signed bundle carries its signatures after the manifest; the trust
+// function sees exactly the manifest's bytes and them, and when it refuses,
+// nothing is written. A bundle rewritten with a consistent manifest loses
+// the signatures' agreement with it.
+func TestSignedBundle(t *testing.T) {
+	tree, spec := newTree(t)
+	file := filepath.Join(t.TempDir(), "b.bundle")
+	var signedManifest []byte
+	sign := func(m []byte) ([][]byte, error) {
+		signedManifest = append([]byte(nil), m...)
+		return [][]byte{[]byte("sig one"), []byte("sig two")}, nil
+	}
+	if _, err := CreateSigned(tree, spec, file, sign); err != nil {
+		t.Fatal(err)
+	}
+	_, s, err := VerifySigned(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s.Manifest, signedManifest) || len(s.Signatures) != 2 || string(s.Signatures[1]) != "sig two" {
+		t.Fatalf("VerifySigned = %q, %q", s.Manifest, s.Signatures)
+	}
+	dest := t.TempDir()
+	refuse := func(Signed) error { return os.ErrPermission }
+	if _, err := UnpackTrusted(file, dest, refuse); err == nil {
+		t.Fatal("UnpackTrusted with a refusing trust function succeeded")
+	}
+	if entries, _ := os.ReadDir(dest); len(entries) != 0 {
+		t.Errorf("a refused bundle wrote %d entries", len(entries))
+	}
+	// Replace a member and its manifest entry consistently: the bundle
+	// still matches its own manifest, but not what was signed.
+	es := readEntries(t, file)
+	for i := range es {
+		if strings.HasPrefix(es[i].name, "fetch/") {
+			es[i].data = []byte("evil source\n")
+			break
+		}
+	}
+	editManifest(t, es, func(m *Manifest) {
+		for i, mb := range m.Members {
+			if strings.HasPrefix(mb.Path, "fetch/") {
+				sum := sha256.Sum256([]byte("evil source\n"))
+				m.Members[i].SHA256, m.Members[i].Size = hex.EncodeToString(sum[:]), int64(len("evil source\n"))
+				break
+			}
+		}
+	})
+	writeEntries(t, file, es)
+	_, s2, err := VerifySigned(file)
+	if err != nil {
+		t.Fatalf("a consistently rewritten bundle: %v", err)
+	}
+	if bytes.Equal(s2.Manifest, signedManifest) {
+		t.Error("the rewritten manifest equals the signed one")
+	}
+	if _, err := UnpackTrusted(file, dest, func(s Signed) error {
+		if !bytes.Equal(s.Manifest, signedManifest) {
+			return os.ErrPermission
+		}
+		return nil
+	}); err == nil {
+		t.Error("a bundle whose manifest no longer matches its signature was unpacked")
 	}
 }

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,11 +26,26 @@ type Report struct {
 // out/, each file and each image atomically. Nothing is written when any
 // check fails.
 func Unpack(file, tree string) (Report, error) {
-	m, err := Verify(file)
+	return UnpackTrusted(file, tree, nil)
+}
+
+// TrustFunc decides whether a verified bundle may be unpacked, from its
+// manifest's bytes and signatures (see digests/signature.VerifyBundle).
+type TrustFunc func(Signed) error
+
+// UnpackTrusted is Unpack that first asks trust (nil: trust any bundle
+// that matches its own manifest) and writes nothing if it refuses.
+func UnpackTrusted(file, tree string, trust TrustFunc) (Report, error) {
+	m, signed, err := VerifySigned(file)
 	if err != nil {
 		return Report{}, err
 	}
-	u := &unpacker{tree: tree, m: m, skip: map[string]bool{}, tmp: map[string]string{}, rep: Report{Manifest: m}}
+	if trust != nil {
+		if err := trust(signed); err != nil {
+			return Report{}, fmt.Errorf("unbundle %s: %w", file, err)
+		}
+	}
+	u := &unpacker{tree: tree, m: m, signed: signed, skip: map[string]bool{}, tmp: map[string]string{}, rep: Report{Manifest: m}}
 	if err := u.plan(); err != nil {
 		return Report{}, fmt.Errorf("unbundle %s into %s: %w", file, tree, err)
 	}
@@ -41,11 +57,12 @@ func Unpack(file, tree string) (Report, error) {
 }
 
 type unpacker struct {
-	tree string
-	m    *Manifest
-	skip map[string]bool   // member paths and image names already in place
-	tmp  map[string]string // image -> its temp directory
-	rep  Report
+	tree   string
+	m      *Manifest
+	signed Signed
+	skip   map[string]bool   // member paths and image names already in place
+	tmp    map[string]string // image -> its temp directory
+	rep    Report
 }
 
 // plan marks what is already in place and refuses conflicts.
@@ -109,8 +126,17 @@ func (u *unpacker) extract(file string) error {
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
-	if _, err := readManifest(tr); err != nil {
+	_, raw, err := readManifest(tr)
+	if err != nil {
 		return err
+	}
+	if !bytes.Equal(raw, u.signed.Manifest) {
+		return fmt.Errorf("the bundle changed while it was unpacked")
+	}
+	for i := range u.signed.Signatures {
+		if hdr, err := tr.Next(); err != nil || hdr.Name != signatureName(i+1) {
+			return fmt.Errorf("the bundle changed while it was unpacked")
+		}
 	}
 	for _, mb := range u.m.Members {
 		if _, err := tr.Next(); err != nil {

@@ -7,66 +7,107 @@ import (
 	"os"
 )
 
+// Signed is what a bundle's signatures are checked against: the manifest's
+// exact bytes and the signature members that follow it.
+type Signed struct {
+	Manifest   []byte
+	Signatures [][]byte
+}
+
 // Verify reads the whole bundle and checks it against its manifest: every
 // member present, in order, once, with the listed size and SHA-256, and
 // nothing else. The error names the first bad member. It writes nothing.
+// The manifest itself is only as trustworthy as its signatures (Signed),
+// which the caller checks.
 func Verify(file string) (*Manifest, error) {
+	m, _, err := VerifySigned(file)
+	return m, err
+}
+
+// VerifySigned is Verify that also returns the manifest's bytes and the
+// bundle's signatures.
+func VerifySigned(file string) (*Manifest, Signed, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("verify bundle: %w", err)
+		return nil, Signed{}, fmt.Errorf("verify bundle: %w", err)
 	}
 	defer f.Close()
-	m, err := verifyStream(f)
+	m, s, err := verifyStream(f)
 	if err != nil {
-		return nil, fmt.Errorf("verify bundle %s: %w", file, err)
+		return nil, Signed{}, fmt.Errorf("verify bundle %s: %w", file, err)
 	}
-	return m, nil
+	return m, s, nil
 }
 
-func verifyStream(r io.Reader) (*Manifest, error) {
+func verifyStream(r io.Reader) (*Manifest, Signed, error) {
 	tr := tar.NewReader(r)
-	m, err := readManifest(tr)
+	m, raw, err := readManifest(tr)
 	if err != nil {
-		return nil, err
+		return nil, Signed{}, err
+	}
+	signed := Signed{Manifest: raw}
+	// hdr is always the member after the last one checked.
+	hdr, err := tr.Next()
+	for err == nil && hdr.Name == signatureName(len(signed.Signatures)+1) {
+		if hdr.Typeflag != tar.TypeReg || hdr.Size > maxSignature || len(signed.Signatures) >= maxSignatures {
+			return nil, Signed{}, fmt.Errorf("member %s: not a signature this bundle format allows", hdr.Name)
+		}
+		b, rerr := io.ReadAll(tr)
+		if rerr != nil {
+			return nil, Signed{}, fmt.Errorf("member %s: read: %w", hdr.Name, rerr)
+		}
+		signed.Signatures = append(signed.Signatures, b)
+		hdr, err = tr.Next()
 	}
 	for i, want := range m.Members {
-		hdr, err := tr.Next()
 		if err == io.EOF {
-			return nil, fmt.Errorf("member %s is missing (the bundle ends after %d of %d members)", want.Path, i, len(m.Members))
+			return nil, Signed{}, fmt.Errorf("member %s is missing (the bundle ends after %d of %d members)", want.Path, i, len(m.Members))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("member %s: read: %w", want.Path, err)
+			return nil, Signed{}, fmt.Errorf("member %s: read: %w", want.Path, err)
 		}
 		if hdr.Name != want.Path || hdr.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("member %s: found %q (type %c) in its place", want.Path, hdr.Name, hdr.Typeflag)
+			return nil, Signed{}, fmt.Errorf("member %s: found %q (type %c) in its place", want.Path, hdr.Name, hdr.Typeflag)
 		}
 		if err := checkContent(tr, want); err != nil {
-			return nil, err
+			return nil, Signed{}, err
 		}
+		hdr, err = tr.Next()
 	}
-	if hdr, err := tr.Next(); err != io.EOF {
+	if err != io.EOF {
 		if err != nil {
-			return nil, fmt.Errorf("after the last member: %w", err)
+			return nil, Signed{}, fmt.Errorf("after the last member: %w", err)
 		}
-		return nil, fmt.Errorf("member %s is not in the manifest", hdr.Name)
+		return nil, Signed{}, fmt.Errorf("member %s is not in the manifest", hdr.Name)
 	}
-	return m, nil
+	return m, signed, nil
 }
 
+// signatureName is the n-th signature member (n from 1); they follow the
+// manifest.
+func signatureName(n int) string { return fmt.Sprintf("%s.sig-%d", ManifestName, n) }
+
+// Bounds of the signature members.
+const (
+	maxSignature  = 1 << 20
+	maxSignatures = 64
+)
+
 // readManifest reads and checks the first member.
-func readManifest(tr *tar.Reader) (*Manifest, error) {
+func readManifest(tr *tar.Reader) (*Manifest, []byte, error) {
 	hdr, err := tr.Next()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w (not a stevedore bundle?)", ManifestName, err)
+		return nil, nil, fmt.Errorf("read %s: %w (not a stevedore bundle?)", ManifestName, err)
 	}
 	if hdr.Name != ManifestName || hdr.Size > maxManifest {
-		return nil, fmt.Errorf("first member is %q, want %s (not a stevedore bundle?)", hdr.Name, ManifestName)
+		return nil, nil, fmt.Errorf("first member is %q, want %s (not a stevedore bundle?)", hdr.Name, ManifestName)
 	}
 	b, err := io.ReadAll(tr)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+		return nil, nil, fmt.Errorf("read %s: %w", ManifestName, err)
 	}
-	return parseManifest(b)
+	m, err := parseManifest(b)
+	return m, b, err
 }
 
 // checkContent hashes a member's data and compares it with the manifest.

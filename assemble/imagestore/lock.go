@@ -5,13 +5,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // lockHeader opens every lock file; it tells a reader what the file is.
@@ -83,31 +85,15 @@ func (l Lock) Bytes() []byte {
 	return b.Bytes()
 }
 
-// WriteLock replaces the lock file at path atomically (temp file in the
-// same directory, fsync, rename).
+// WriteLock replaces the lock file at path atomically: a temp file in the
+// same directory, fsynced, renamed, and the directory fsynced so that the
+// rename survives a crash.
 func WriteLock(path string, l Lock) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(l.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write lock file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write lock file: %w", err)
+	if err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(l.Bytes())
+		return err
+	}); err != nil {
+		return fmt.Errorf("write lock file %s: %w", path, err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
 )
@@ -98,13 +99,18 @@ func (r *Resolver) ResolvePlatforms(ctx context.Context, ref string, platforms [
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: not a valid image reference: %w", ref, err)
 	}
-	h, err := r.digest(ctx, ref, parsed)
+	h, fresh, err := r.digest(ctx, ref, parsed)
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", ref, err)
 	}
 	dir, err := r.fetch(ctx, parsed.Context(), h, platforms)
 	if err != nil {
 		return "", fmt.Errorf("resolve %s (%s): %w", ref, h, err)
+	}
+	if fresh != nil {
+		if err := r.pin(ref, *fresh); err != nil {
+			return "", fmt.Errorf("resolve %s: %w", ref, err)
+		}
 	}
 	r.done[key] = dir
 	return dir, nil
@@ -123,18 +129,20 @@ func (r *Resolver) parse(ref string) (name.Reference, error) {
 	return p, nil
 }
 
-// digest is what ref names: its own digest, its pin, or a fresh lookup
-// recorded in the lock file.
-func (r *Resolver) digest(ctx context.Context, ref string, parsed name.Reference) (v1.Hash, error) {
+// digest is what ref names: its own digest, its pin, or a fresh lookup.
+// A fresh lookup (fresh non-nil) is pinned only once the image has been
+// fetched and verified (see pin).
+func (r *Resolver) digest(ctx context.Context, ref string, parsed name.Reference) (h v1.Hash, fresh *Pin, err error) {
 	if d, ok := parsed.(name.Digest); ok {
-		return v1.NewHash(d.DigestStr())
+		h, err := v1.NewHash(d.DigestStr())
+		return h, nil, err
 	}
 	pin, pinned := r.lock[ref]
 	if pinned && (!r.o.UpdateLock || r.updated[ref]) {
-		return pin.Digest, nil
+		return pin.Digest, nil, nil
 	}
 	if r.o.Offline {
-		return v1.Hash{}, fmt.Errorf("not pinned in %s and --offline: build once without --offline to pin it, or name it by digest (%s@sha256:...)", r.o.LockFile, ref)
+		return v1.Hash{}, nil, fmt.Errorf("not pinned in %s and --offline: build once without --offline to pin it, or name it by digest (%s@sha256:...)", r.o.LockFile, ref)
 	}
 	var misses []string
 	for _, s := range r.o.Sources {
@@ -144,16 +152,44 @@ func (r *Resolver) digest(ctx context.Context, ref string, parsed name.Reference
 			continue
 		}
 		if err != nil {
-			return v1.Hash{}, fmt.Errorf("look up in %s: %w", s, err)
+			return v1.Hash{}, nil, fmt.Errorf("look up in %s: %w", s, err)
 		}
-		r.lock[ref] = Pin{Digest: h, Source: s.String()}
-		r.updated[ref] = true
-		if err := WriteLock(r.o.LockFile, r.lock); err != nil {
-			return v1.Hash{}, err
-		}
-		return h, nil
+		return h, &Pin{Digest: h, Source: s.String()}, nil
 	}
-	return v1.Hash{}, fmt.Errorf("no source has it (%s); add one with --image-source, or drop --offline", r.describeMisses(misses))
+	return v1.Hash{}, nil, fmt.Errorf("no source has it (%s); add one with --image-source, or drop --offline", r.describeMisses(misses))
+}
+
+// pin records ref's verified digest in the lock file. Another build of the
+// tree may have added pins since this one read the file: under an flock of
+// the lock file's folder, the file is read again, the pin added and the
+// file replaced atomically (fsync of the file and of the folder), so that
+// no build loses another's pin.
+func (r *Resolver) pin(ref string, p Pin) error {
+	dir := filepath.Dir(r.o.LockFile)
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("pin %s in %s: %w", ref, r.o.LockFile, err)
+	}
+	defer d.Close()
+	if err := unix.Flock(int(d.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("pin %s: lock %s: %w", ref, dir, err)
+	}
+	defer unix.Flock(int(d.Fd()), unix.LOCK_UN)
+	onDisk, err := ReadLock(r.o.LockFile)
+	if err != nil {
+		return err
+	}
+	onDisk[ref] = p
+	if err := WriteLock(r.o.LockFile, onDisk); err != nil {
+		return err
+	}
+	for k, v := range onDisk {
+		if _, mine := r.updated[k]; !mine || k == ref {
+			r.lock[k] = v
+		}
+	}
+	r.updated[ref] = true
+	return nil
 }
 
 func (r *Resolver) describeMisses(misses []string) string {

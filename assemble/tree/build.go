@@ -14,6 +14,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
@@ -29,7 +30,8 @@ type Options struct {
 	Platform string
 	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
 	Ulimits []sandbox.Rlimit
-	// NetworkForFetchSteps gives RUNs without --network=none the network.
+	// NetworkForFetchSteps gives RUNs without --network=none outbound
+	// network access (never the host's network namespace).
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once (<= 1: one at a time).
 	Jobs int
@@ -86,7 +88,7 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 		return err
 	}
 	defer cleanup()
-	logf, err := openLog(o.LogDir, tg.Name)
+	logf, err := openLog(ctx, o.LogDir, tg.Name, o.Progress)
 	if err != nil {
 		return err
 	}
@@ -160,11 +162,12 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	if err != nil {
 		return assemble.Target{}, nil, none, err
 	}
-	fetchCtx, err := fetchContext(o.Builder.WorkDir, items)
+	fetchDir, err := fetchContext(o.Builder.WorkDir, items)
 	if err != nil {
 		return assemble.Target{}, nil, none, err
 	}
-	cleanup := func() { os.RemoveAll(fetchCtx) }
+	fetchCtx := fetchDir.Path
+	cleanup := func() { fetchDir.Remove() }
 	images := map[string]string{}
 	for _, dep := range tg.Deps {
 		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
@@ -197,28 +200,39 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	}, known, cleanup, nil
 }
 
+// FetchPrefix names the fetch contexts in a work dir (see SweepWork).
+const FetchPrefix = "fetch-"
+
 // fetchContext makes a directory holding exactly the target's verified
 // source files (hard links), so stale files of older versions in fetch/
-// never reach an image through COPY --from=fetch.
-func fetchContext(workDir string, items []fetch.Item) (string, error) {
+// never reach an image through COPY --from=fetch. It is locked while in
+// use, so that a later build sweeps it if this process dies.
+func fetchContext(workDir string, items []fetch.Item) (*lock.Dir, error) {
 	if err := os.MkdirAll(workDir, 0o700); err != nil {
-		return "", err
+		return nil, err
 	}
-	dir, err := os.MkdirTemp(workDir, "fetch-")
+	dir, err := lock.MkdirTemp(workDir, FetchPrefix)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return "", err
+	if err := os.Chmod(dir.Path, 0o755); err != nil {
+		dir.Remove()
+		return nil, err
 	}
 	for _, it := range items {
-		dst := filepath.Join(dir, it.File)
+		dst := filepath.Join(dir.Path, it.File)
 		if err := os.Link(it.Path(), dst); err != nil {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("prepare fetch context: %w", err)
+			dir.Remove()
+			return nil, fmt.Errorf("prepare fetch context: %w", err)
 		}
 	}
 	return dir, nil
+}
+
+// SweepWork removes what builds that died left in workDir: their scratch
+// and fetch-context directories, with any mount under them.
+func SweepWork(workDir string) error {
+	return assemble.SweepWork(workDir, FetchPrefix)
 }
 
 func progress(w io.Writer, format string, a ...any) {

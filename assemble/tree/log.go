@@ -2,23 +2,46 @@ package tree
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/stevedore-build/stevedore/internal/lock"
 )
 
-// openLog creates <dir>/<target>.log, truncating an older one; with no dir
-// it returns a writer that discards.
-func openLog(dir, target string) (io.WriteCloser, error) {
+// openLog opens <dir>/<target>.log locked exclusively, then truncates it:
+// another build of the same target (another stevedore on this tree) holds
+// the lock until it is done, so two builds never write one log, and the
+// second one then finds the first one's result in the target cache. With
+// no dir it returns a writer that discards.
+func openLog(ctx context.Context, dir, target string, progressOut io.Writer) (io.WriteCloser, error) {
 	if dir == "" {
 		return nopCloser{io.Discard}, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := filepath.Join(dir, target+".log")
+	l, err := lock.Acquire(ctx, path, lock.Exclusive, func() {
+		progress(progressOut, "%s: waiting for another build of it on this tree (%s)", target, path)
+	})
+	if err != nil {
 		return nil, err
 	}
-	return os.Create(filepath.Join(dir, target+".log"))
+	f := l.File()
+	if err := f.Truncate(0); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("truncate %s: %w", path, err)
+	}
+	return lockedLog{f, l}, nil
 }
+
+type lockedLog struct {
+	*os.File
+	l *lock.File
+}
+
+func (l lockedLog) Close() error { return l.l.Release() }
 
 type nopCloser struct{ io.Writer }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/assemble/tree"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
@@ -25,8 +27,11 @@ type buildOptions struct {
 	StateDir string
 	NoCache  bool
 	Bundle   string
-	// NetworkForFetchSteps gives RUNs without --network=none the host's
-	// network (StageX's cargo fetch / go mod download steps).
+	// BundleKeyring and BundleQuorum: unbundle --keyring/--quorum.
+	BundleKeyring string
+	BundleQuorum  int
+	// NetworkForFetchSteps gives RUNs without --network=none outbound
+	// network access (StageX's cargo fetch / go mod download steps).
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once.
 	Jobs int
@@ -35,12 +40,35 @@ type buildOptions struct {
 	ImageSources []string
 	UpdateLock   bool
 	Insecure     []string
+	// Limits of every RUN (assemble.RunLimits).
+	PidsLimit    int64
+	RunLogLimit  sizeFlag
+	MinFreeSpace sizeFlag
+}
+
+// Defaults of the RUN limits.
+const (
+	defaultRunLogLimit  = 32 << 20
+	defaultMinFreeSpace = 512 << 20
+)
+
+// newBuildOptions returns build's defaults (verify --rebuild uses them).
+func newBuildOptions() *buildOptions {
+	return &buildOptions{
+		Platform:     recipes.DefaultPlatform,
+		Progress:     "auto",
+		Jobs:         1,
+		BundleQuorum: 1,
+		PidsLimit:    sandbox.DefaultPidsLimit,
+		RunLogLimit:  defaultRunLogLimit,
+		MinFreeSpace: defaultMinFreeSpace,
+	}
 }
 
 func init() { register(newBuildCmd) }
 
 func newBuildCmd(g *globalOptions) *cobra.Command {
-	o := &buildOptions{}
+	o := newBuildOptions()
 	cmd := &cobra.Command{
 		Use:   "build [TARGET...]",
 		Short: "Build targets and their dependencies into out/<stage>-<name>/",
@@ -63,20 +91,28 @@ in full in .stevedore/logs/<target>.log under the tree.`,
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
 	f.IntVar(&o.Jobs, "jobs", 1, "targets built at once when their dependencies are ready (results are the same)")
-	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none the host's network (fetch steps); their layers are recorded for bundles")
+	f.BoolVar(&o.NetworkForFetchSteps, "network-for-fetch-steps", false, "give RUN instructions without --network=none outbound network access through slirp4netns, in a network namespace of their own (fetch steps); their layers are recorded for bundles")
 	f.StringVar(&o.Bundle, "bundle", "", "verify and unpack this bundle (stevedore bundle) first: an air-gapped build")
+	f.StringVar(&o.BundleKeyring, "bundle-keyring", "", "with --bundle: require signatures by keys of this file or folder (unbundle --keyring)")
+	f.IntVar(&o.BundleQuorum, "bundle-quorum", 1, "with --bundle-keyring: distinct keys that must have signed the bundle")
 	f.BoolVar(&o.NoCache, "no-cache", false, "rebuild every target even when out/ holds its image built from the same inputs")
 	f.BoolVar(&o.Offline, "offline", false, "resolve image references only from the pins in stevedore.lock, the image store and --image-source; never a registry")
 	f.StringArrayVar(&o.ImageSources, "image-source", nil, "look up image references here first, in order (DIR, oci:DIR, oci-archive:FILE, docker-archive:FILE; repeatable); registries come last")
 	f.BoolVar(&o.UpdateLock, "update-lock", false, "re-resolve tags pinned in stevedore.lock and rewrite their pins")
 	f.StringArrayVar(&o.Insecure, "insecure-registry", nil, "reach this registry HOST[:PORT] over plain HTTP (repeatable)")
 	f.StringVar(&o.StateDir, "state-dir", "", "sandbox state directory (default $STEVEDORE_STATE_DIR or "+defaultStateDir+")")
+	f.Int64Var(&o.PidsLimit, "pids-limit", o.PidsLimit, "most processes and threads one RUN may have at once (cgroup pids controller; -1: no limit; rootless builds have none)")
+	f.Var(&o.RunLogLimit, "run-log-limit", "output of one RUN kept in the log and progress, e.g. 32M (0: all); the rest is dropped with a note")
+	f.Var(&o.MinFreeSpace, "min-free-space", "stop a RUN when the work directory's filesystem has less than this free, e.g. 512M (0: never)")
 	return cmd
 }
 
 func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []string) error {
 	if rootless() {
 		return reexecRootless(cmd)
+	}
+	if again, err := reexecPrivateMounts(cmd); again {
+		return err
 	}
 	progress, done, err := progressWriter(cmd, o.Progress)
 	if err != nil {
@@ -87,7 +123,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	// without explicit modes must not depend on the caller's umask.
 	syscall.Umask(0o022)
 	if o.Bundle != "" {
-		if err := unbundle(cmd, g, o.Bundle, o.Platform); err != nil {
+		trust, err := bundleTrust(cmd, o.BundleKeyring, o.BundleQuorum)
+		if err != nil {
+			return err
+		}
+		if err := unbundle(cmd, g, o.Bundle, o.Platform, trust); err != nil {
 			return err
 		}
 	}
@@ -95,6 +135,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 	if err != nil {
 		return err
 	}
+	tl, err := lockTree(cmd, t.Root, lock.Shared)
+	if err != nil {
+		return err
+	}
+	defer tl.Release()
 	b, cacheDir, err := newBuilder(t.Root, o)
 	if err != nil {
 		return err
@@ -150,18 +195,37 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return nil, "", fmt.Errorf("create work dir: %w", err)
 	}
-	runner, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)})
+	// What builds that died left (their scratch dirs are unlocked) goes
+	// first; a failure to sweep does not stop this build.
+	if err := tree.SweepWork(work); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
+	}
+	cfg := sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)}
+	if o.NetworkForFetchSteps {
+		slirp, err := exec.LookPath("slirp4netns")
+		if err != nil {
+			return nil, "", fmt.Errorf("--network-for-fetch-steps needs slirp4netns, which gives fetch steps outbound access from a network namespace of their own (apt-get install slirp4netns)")
+		}
+		cfg.Network = sandbox.NetworkHelpers{Slirp4netns: slirp}
+	}
+	runner, err := sandbox.NewLibcontainer(cfg)
 	if err != nil {
 		return nil, "", err
 	}
-	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
+	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}, Limits: assemble.RunLimits{
+		PidsLimit: o.PidsLimit, LogBytes: int64(o.RunLogLimit), MinFreeBytes: int64(o.MinFreeSpace),
+	}}
 	if o.NoCache {
 		return b, "", nil
 	}
 	// The layer cache sits next to the work directory: publishing an entry
 	// renames a layer directory into it.
 	b.Cache = &assemble.LayerCache{Dir: filepath.Join(work, "..", "cache", "layers")}
+	if err := b.Cache.Sweep(); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
+	}
 	b.FetchSteps = filepath.Join(root, filepath.FromSlash(bundle.FetchStepsDir))
+	b.FetchStepPins = filepath.Join(root, assemble.FetchStepPinsFile)
 	return b, filepath.Join(root, ".stevedore", "cache"), nil
 }
 

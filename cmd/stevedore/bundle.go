@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble/bundle"
+	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/plan"
 	"github.com/stevedore-build/stevedore/recipes/sources"
@@ -21,8 +24,10 @@ func init() {
 
 // bundleOptions are the flags of `stevedore bundle`.
 type bundleOptions struct {
-	Output   string
-	Platform string
+	Output         string
+	Platform       string
+	SignKeys       []string
+	PassphraseFile string
 }
 
 func newBundleCmd(g *globalOptions) *cobra.Command {
@@ -36,9 +41,15 @@ the targets and all their dependencies, and the built images (out/<dep>/)
 of their dependencies, with a manifest of every member's SHA-256 first.
 Sources must match the hashes package.toml pins (run stevedore fetch
 first); dependencies must be built. Carry the file and the recipes across
-the air gap and run stevedore unbundle there.`,
+the air gap and run stevedore unbundle there.
+
+--sign-key signs the manifest with an OpenPGP secret key, as stevedore sign
+signs images (repeatable: one signature per key); unbundle --keyring then
+requires --quorum of them. An encrypted key's passphrase comes from
+--passphrase-file, else $` + passphraseEnv + `, else the terminal.`,
 		Example: `  stevedore --tree ~/stagex fetch core-gcc && stevedore --tree ~/stagex build core-gcc
-  stevedore --tree ~/stagex bundle -o /media/usb/core-gcc.bundle core-gcc`,
+  stevedore --tree ~/stagex bundle -o /media/usb/core-gcc.bundle core-gcc
+  stevedore --tree ~/stagex bundle --sign-key ~/alice.sec.asc -o /media/usb/core-gcc.bundle core-gcc`,
 		Args: argsRange(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Output == "" {
@@ -48,7 +59,11 @@ the air gap and run stevedore unbundle there.`,
 			if err != nil {
 				return err
 			}
-			m, err := bundle.Create(g.Tree, spec, o.Output)
+			sign, err := o.signFunc(cmd)
+			if err != nil {
+				return err
+			}
+			m, err := bundle.CreateSigned(g.Tree, spec, o.Output, sign)
 			if err != nil {
 				return err
 			}
@@ -58,7 +73,65 @@ the air gap and run stevedore unbundle there.`,
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "bundle file to write")
 	cmd.Flags().StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
+	cmd.Flags().StringArrayVar(&o.SignKeys, "sign-key", nil, "sign the bundle with this armored or binary OpenPGP secret key file (repeatable)")
+	cmd.Flags().StringVar(&o.PassphraseFile, "passphrase-file", "", "file whose first line is the passphrase of the --sign-key keys")
 	return cmd
+}
+
+// signFunc reads the --sign-key keys and returns what signs a manifest
+// with each (nil without keys).
+func (o *bundleOptions) signFunc(cmd *cobra.Command) (bundle.SignFunc, error) {
+	var signers []signature.Signer
+	for _, k := range o.SignKeys {
+		so := &signOptions{Key: k, PassphraseFile: o.PassphraseFile}
+		s, err := so.signer()
+		if err != nil {
+			return nil, err
+		}
+		signers = append(signers, s)
+	}
+	if len(signers) == 0 {
+		return nil, nil
+	}
+	return func(manifest []byte) ([][]byte, error) {
+		var sigs [][]byte
+		for _, s := range signers {
+			sig, err := signature.SignBundle(cmd.Context(), s, manifest)
+			if err != nil {
+				return nil, err
+			}
+			sigs = append(sigs, sig)
+		}
+		return sigs, nil
+	}, nil
+}
+
+// bundleTrust is what unbundle --keyring requires of a bundle: signatures
+// over its manifest by --quorum distinct keys of the keyring. Without a
+// keyring it says on stderr that the bundle is only checked against its
+// own manifest.
+func bundleTrust(cmd *cobra.Command, keyring string, quorum int) (bundle.TrustFunc, error) {
+	if keyring == "" {
+		return func(s bundle.Signed) error {
+			fmt.Fprintf(cmd.ErrOrStderr(), "stevedore: warning: the bundle is checked against its own manifest only (%d signature(s) not checked); give --keyring to require signatures\n", len(s.Signatures))
+			return nil
+		}, nil
+	}
+	if quorum < 1 {
+		return nil, usageErrorf("--quorum must be at least 1")
+	}
+	kr, err := signature.ReadKeyring(keyring)
+	if err != nil {
+		return nil, err
+	}
+	return func(s bundle.Signed) error {
+		rep := signature.VerifyBundle(s.Manifest, s.Signatures, kr, quorum, time.Now())
+		if !rep.OK() {
+			return fmt.Errorf("signatures: %s (keyring %s)", rep.Error(), keyring)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "bundle signed by %d key(s) of %s\n", len(rep.Signers), keyring)
+		return nil
+	}, nil
 }
 
 // bundleSpec lists the sources of targets and their dependencies, and the
@@ -149,7 +222,8 @@ func planTargets(root, platform string, args []string) (*recipes.Tree, []*recipe
 }
 
 func newUnbundleCmd(g *globalOptions) *cobra.Command {
-	var platform string
+	var platform, keyring string
+	var quorum int
 	cmd := &cobra.Command{
 		Use:   "unbundle FILE",
 		Short: "Verify a bundle, then put its sources into fetch/ and its images into out/",
@@ -159,15 +233,27 @@ and out/) and the tree for conflicts (a file or image that exists with other
 content). If anything does not match, it stops, naming the member, and
 writes nothing. Then it puts the sources into fetch/ and the images into
 out/ (each atomically) and links the sources into the package directories,
-as stevedore fetch does, so that stevedore build works with no network.`,
+as stevedore fetch does, so that stevedore build works with no network.
+
+With --keyring, the bundle's manifest must also carry signatures (bundle
+--sign-key) by --quorum distinct keys of the keyring, checked as image
+signatures are (not expired, revoked or weak); otherwise nothing is written.
+Without it, a bundle is only as trustworthy as the medium that carried it.`,
 		Example: `  stevedore --tree ~/stagex unbundle /media/usb/core-gcc.bundle
+  stevedore --tree ~/stagex unbundle --keyring maintainers/ --quorum 2 /media/usb/core-gcc.bundle
   stevedore --tree ~/stagex build core-gcc`,
 		Args: argsRange(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return unbundle(cmd, g, args[0], platform)
+			trust, err := bundleTrust(cmd, keyring, quorum)
+			if err != nil {
+				return err
+			}
+			return unbundle(cmd, g, args[0], platform, trust)
 		},
 	}
 	cmd.Flags().StringVar(&platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
+	cmd.Flags().StringVar(&keyring, "keyring", "", "require signatures by keys of this file or folder of public keys")
+	cmd.Flags().IntVar(&quorum, "quorum", 1, "with --keyring: distinct keys that must have signed the bundle")
 	return cmd
 }
 
@@ -187,14 +273,19 @@ func linkSources(tree *recipes.Tree, targets []string) error {
 
 // unbundle verifies a bundle and unpacks it into the tree (see unbundle's
 // help); build --bundle runs it before building.
-func unbundle(cmd *cobra.Command, g *globalOptions, file, platform string) error {
+func unbundle(cmd *cobra.Command, g *globalOptions, file, platform string, trust bundle.TrustFunc) error {
 	// The recipes are loaded first: without them the sources cannot be
 	// linked, so nothing is unpacked.
 	tree, err := recipes.Load(g.Tree, recipes.Options{Platform: platform})
 	if err != nil {
 		return fmt.Errorf("unbundle: the tree's recipes: %w", err)
 	}
-	rep, err := bundle.Unpack(file, g.Tree)
+	tl, err := lockTree(cmd, g.Tree, lock.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer tl.Release()
+	rep, err := bundle.UnpackTrusted(file, g.Tree, trust)
 	if err != nil {
 		return err
 	}

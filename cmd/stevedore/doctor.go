@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"syscall"
@@ -39,9 +40,10 @@ Exit status 0 when a build can run, 1 otherwise.`,
 			if workDir == "" {
 				workDir = filepath.Join(g.Tree, ".stevedore", "work")
 			}
+			slirp, _ := exec.LookPath("slirp4netns")
 			checks := hostcheck.Run(hostcheck.Input{
 				UID: os.Geteuid(), User: name, NofileHard: lim.Max, NeedNofile: 16384,
-				Dirs: []string{g.Tree, workDir}, MinFreeGiB: 5,
+				Dirs: []string{g.Tree, workDir}, MinFreeGiB: 5, Slirp4netns: slirp,
 			})
 			for _, c := range checks {
 				fmt.Fprintln(cmd.OutOrStdout(), c)

@@ -20,12 +20,13 @@ type fetchOptions struct {
 	Retries    int
 	Progress   string
 	Platform   string
+	MaxSize    sizeFlag
 }
 
 func init() { register(newFetchCmd) }
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
-	o := &fetchOptions{}
+	o := &fetchOptions{MaxSize: sizeFlag(fetch.DefaultMaxBytes)}
 	cmd := &cobra.Command{
 		Use:   "fetch [TARGET...]",
 		Short: "Download and verify the sources of targets and their dependencies",
@@ -48,6 +49,7 @@ linked into packages/<stage>/<origin>/fetch/ for the build, as StageX does.`,
 	f.IntVar(&o.Retries, "retries", 3, "retries of a transient failure per mirror")
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto, plain, tty or quiet")
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
+	f.Var(&o.MaxSize, "max-download-size", "largest file a download may be (e.g. 512M, 8G); a larger one fails before it fills the disk")
 	return cmd
 }
 
@@ -70,6 +72,7 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, args []stri
 		Parallel:   o.Parallel,
 		Retries:    o.Retries,
 		Backoff:    time.Second,
+		MaxBytes:   int64(o.MaxSize),
 		Reporter:   reporter,
 	})
 	if err != nil {

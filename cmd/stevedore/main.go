@@ -29,6 +29,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "stevedore: %v\n", err)
 		os.Exit(exitFailure)
 	}
+	// A build re-executed in its own mount namespace stops its mounts
+	// from propagating to the host first (see mountns.go).
+	if err := inPrivateMounts(); err != nil {
+		fmt.Fprintf(os.Stderr, "stevedore: %v\n", err)
+		os.Exit(exitFailure)
+	}
+	reexecAllowed = true
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

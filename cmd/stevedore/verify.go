@@ -51,6 +51,14 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 				}
 			}
 			if o.Rebuild {
+				// The whole command runs again where the build must run
+				// (a user namespace, a private mount namespace), once.
+				if rootless() {
+					return reexecRootless(cmd)
+				}
+				if again, err := reexecPrivateMounts(cmd); again {
+					return err
+				}
 				if err := runBuild(cmd, g, &o.build, args); err != nil {
 					return err
 				}
@@ -79,6 +87,7 @@ Exit status: 0 when everything matches, 1 otherwise, 2 on usage errors.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.Rebuild, "rebuild", false, "build the targets first, then compare")
+	o.build = *newBuildOptions()
 	o.build.Platform = "linux/amd64"
 	o.build.Progress = "plain"
 	cmd.Flags().BoolVar(&o.Signatures, "signatures", false, "also verify signatures against --keyring with --quorum")

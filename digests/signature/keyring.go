@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -191,8 +192,62 @@ func (kr *Keyring) addBinary(data []byte) error {
 			return fmt.Errorf("key %X is a secret key; put only public keys (gpg --export) in a keyring", e.PrimaryKey.Fingerprint)
 		}
 	}
-	kr.Entities = append(kr.Entities, el...)
+	for _, e := range el {
+		kr.merge(e)
+	}
 	return nil
+}
+
+// merge adds e to the keyring, or, when the keyring already holds a key with
+// e's fingerprint (another export of the same key, older or newer), pools
+// what both know: revocations of the key, its user IDs and its subkeys, and
+// the newest self-signatures. Without this, the first export read would win
+// and a revocation in a later file would be ignored.
+func (kr *Keyring) merge(e *openpgp.Entity) {
+	var have *openpgp.Entity
+	for _, k := range kr.Entities {
+		if bytes.Equal(k.PrimaryKey.Fingerprint, e.PrimaryKey.Fingerprint) {
+			have = k
+			break
+		}
+	}
+	if have == nil {
+		kr.Entities = append(kr.Entities, e)
+		return
+	}
+	have.Revocations = append(have.Revocations, e.Revocations...)
+	have.Signatures = append(have.Signatures, e.Signatures...)
+	have.SelfSignature = newer(have.SelfSignature, e.SelfSignature)
+	for name, id := range e.Identities {
+		old, ok := have.Identities[name]
+		if !ok {
+			have.Identities[name] = id
+			continue
+		}
+		old.Revocations = append(old.Revocations, id.Revocations...)
+		old.Signatures = append(old.Signatures, id.Signatures...)
+		old.SelfSignature = newer(old.SelfSignature, id.SelfSignature)
+	}
+	for _, sk := range e.Subkeys {
+		i := slices.IndexFunc(have.Subkeys, func(h openpgp.Subkey) bool {
+			return bytes.Equal(h.PublicKey.Fingerprint, sk.PublicKey.Fingerprint)
+		})
+		if i < 0 {
+			have.Subkeys = append(have.Subkeys, sk)
+			continue
+		}
+		h := &have.Subkeys[i]
+		h.Revocations = append(h.Revocations, sk.Revocations...)
+		h.Sig = newer(h.Sig, sk.Sig)
+	}
+}
+
+// newer returns the later of two self-signatures, as gpg uses the newest.
+func newer(a, b *packet.Signature) *packet.Signature {
+	if a == nil || (b != nil && b.CreationTime.After(a.CreationTime)) {
+		return b
+	}
+	return a
 }
 
 // dropUnboundSubkeys removes each subkey packet (with the signatures that

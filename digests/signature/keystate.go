@@ -13,28 +13,45 @@ import (
 const clockSkew = 5 * time.Minute
 
 // findKey returns the keyring key that made sig: a primary key, or a subkey
-// bound to it and allowed to sign.
+// bound to it and allowed to sign. When the signature carries an issuer
+// fingerprint, only the key with that fingerprint matches (a key ID can be
+// shared by two keys); otherwise the key ID must name exactly one key.
 func findKey(kr *Keyring, sig *packet.Signature) (*openpgp.Key, error) {
 	id, ok := issuerID(sig)
 	if !ok {
 		return nil, reject(ReasonStructure, "signature names no issuer")
 	}
+	var found []*openpgp.Key
+	match := func(pk *packet.PublicKey) bool {
+		if sig.IssuerFingerprint != nil {
+			return bytes.Equal(pk.Fingerprint, sig.IssuerFingerprint)
+		}
+		return pk.KeyId == id
+	}
 	for _, e := range kr.Entities {
-		if e.PrimaryKey.KeyId == id {
+		if match(e.PrimaryKey) {
 			ss, _ := e.PrimarySelfSignature()
-			return &openpgp.Key{Entity: e, PublicKey: e.PrimaryKey, SelfSignature: ss, Revocations: e.Revocations}, nil
+			found = append(found, &openpgp.Key{Entity: e, PublicKey: e.PrimaryKey, SelfSignature: ss, Revocations: e.Revocations})
 		}
 		for _, sk := range e.Subkeys {
-			if sk.PublicKey.KeyId == id {
-				k := &openpgp.Key{Entity: e, PublicKey: sk.PublicKey, SelfSignature: sk.Sig, Revocations: sk.Revocations}
-				return k, nil
+			if match(sk.PublicKey) {
+				found = append(found, &openpgp.Key{Entity: e, PublicKey: sk.PublicKey, SelfSignature: sk.Sig, Revocations: sk.Revocations})
 			}
 		}
+	}
+	switch {
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) > 1:
+		return nil, reject(ReasonStructure, "key ID %016X names %d keys of the keyring and the signature carries no issuer fingerprint", id, len(found))
 	}
 	for _, u := range kr.Unbound {
 		if u.KeyID == id {
 			return nil, reject(ReasonUnboundSubkey, "subkey %016X after primary %s: %s", id, u.Primary, u.Reason)
 		}
+	}
+	if sig.IssuerFingerprint != nil {
+		return nil, reject(ReasonUnknownKey, "fingerprint %X", sig.IssuerFingerprint)
 	}
 	return nil, reject(ReasonUnknownKey, "key ID %016X", id)
 }

@@ -40,23 +40,11 @@ func (r Result) OK() bool { return r.Reason == "" }
 
 // Verify checks one signature file's content against kr at time now.
 func Verify(data []byte, kr *Keyring, want Expect, now time.Time) Result {
-	var res Result
-	m, err := parseSignedMessage(data)
-	if err != nil {
-		return res.fail(err)
+	res, payload := verifyMessage(data, kr, now)
+	if !res.OK() {
+		return res
 	}
-	key, err := findKey(kr, m.sig)
-	if key != nil {
-		res.Signer = hex.EncodeToString(key.PublicKey.Fingerprint)
-		res.Primary = hex.EncodeToString(key.Entity.PrimaryKey.Fingerprint)
-	}
-	if err != nil {
-		return res.fail(err)
-	}
-	if err := checkSignature(m, key, now); err != nil {
-		return res.fail(err)
-	}
-	p, err := ParsePayload(m.payload)
+	p, err := ParsePayload(payload)
 	if err != nil {
 		return res.fail(reject(ReasonBadPayload, "%v", err))
 	}
@@ -65,6 +53,28 @@ func Verify(data []byte, kr *Keyring, want Expect, now time.Time) Result {
 		return res.fail(err)
 	}
 	return res
+}
+
+// verifyMessage checks the message, the key and the signature, and returns
+// the signed payload; the caller checks the payload.
+func verifyMessage(data []byte, kr *Keyring, now time.Time) (Result, []byte) {
+	var res Result
+	m, err := parseSignedMessage(data)
+	if err != nil {
+		return res.fail(err), nil
+	}
+	key, err := findKey(kr, m.sig)
+	if key != nil {
+		res.Signer = hex.EncodeToString(key.PublicKey.Fingerprint)
+		res.Primary = hex.EncodeToString(key.Entity.PrimaryKey.Fingerprint)
+	}
+	if err != nil {
+		return res.fail(err), nil
+	}
+	if err := checkSignature(m, key, now); err != nil {
+		return res.fail(err), nil
+	}
+	return res, m.payload
 }
 
 func (r Result) fail(err error) Result {

@@ -156,6 +156,19 @@ func (e *truncatedError) Error() string {
 	return fmt.Sprintf("truncated body: received %d of %d bytes (Content-Length)", e.got, e.want)
 }
 
+// tooLargeError is a response over Options.MaxBytes; length is its
+// Content-Length, -1 when the body grew past the limit.
+type tooLargeError struct {
+	limit, length int64
+}
+
+func (e *tooLargeError) Error() string {
+	if e.length >= 0 {
+		return fmt.Sprintf("Content-Length %d is over the download limit of %d bytes (raise it with --max-download-size if the source really is that large)", e.length, e.limit)
+	}
+	return fmt.Sprintf("body grew past the download limit of %d bytes (raise it with --max-download-size if the source really is that large)", e.limit)
+}
+
 // errStalled marks a request cancelled by the stall timer.
 var errStalled = errors.New("stalled")
 

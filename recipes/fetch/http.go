@@ -71,6 +71,10 @@ func (r *runner) get(ctx context.Context, j *job, rawURL string) (final string, 
 
 // receive streams the body into a temp file next to the job's path.
 func (r *runner) receive(j *job, rawURL string, resp *http.Response, alive func()) error {
+	limit := r.opts.MaxBytes
+	if resp.ContentLength > limit {
+		return &tooLargeError{limit: limit, length: resp.ContentLength}
+	}
 	tmp, err := createTemp(j.path)
 	if err != nil {
 		return err
@@ -79,11 +83,14 @@ func (r *runner) receive(j *job, rawURL string, resp *http.Response, alive func(
 	ev := j.event(KindStart)
 	ev.URL, ev.Total = rawURL, resp.ContentLength
 	r.opts.Reporter.Report(ev)
-	pr := &progressReader{r: resp.Body, alive: alive, report: func(n int64) {
+	pr := &progressReader{r: io.LimitReader(resp.Body, limit+1), alive: alive, report: func(n int64) {
 		ev.Kind, ev.Bytes = KindProgress, n
 		r.opts.Reporter.Report(ev)
 	}}
 	n, err := io.Copy(tmp, pr)
+	if n > limit {
+		return &tooLargeError{limit: limit, length: -1}
+	}
 	if errors.Is(err, io.ErrUnexpectedEOF) && resp.ContentLength > n {
 		return &truncatedError{got: n, want: resp.ContentLength}
 	}

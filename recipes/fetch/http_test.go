@@ -158,3 +158,49 @@ func TestDeadline(t *testing.T) {
 	}
 	wantDir(t, dest)
 }
+
+// TestDownloadSizeLimit checks that an endless body, or a Content-Length
+// over the limit, fails as soon as the limit is passed, is not retried and
+// leaves nothing behind.
+func TestDownloadSizeLimit(t *testing.T) {
+	good := newBlob("small")
+	chunk := []byte(strings.Repeat("x", 32<<10))
+	srv := newTestServer(t, map[string]http.HandlerFunc{
+		"/endless": func(w http.ResponseWriter, r *http.Request) {
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		},
+		"/huge": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "10000000000")
+			w.Write(chunk)
+		},
+	})
+	for _, tc := range []struct{ path, want string }{
+		{"/endless", "body grew past the download limit of 1048576 bytes"},
+		{"/huge", "Content-Length 10000000000 is over the download limit of 1048576 bytes"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			dest := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			start := time.Now()
+			err := Fetch(ctx, []Item{item(dest, "s.tar", good, srv.url(tc.path))}, Options{MaxBytes: 1 << 20, Retries: 2, Backoff: time.Millisecond})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Fetch = %v, want %q", err, tc.want)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v to give up", d)
+			}
+			if n := srv.count(tc.path); n != 1 {
+				t.Errorf("requests = %d, want 1 (no retry)", n)
+			}
+			wantDir(t, dest)
+		})
+	}
+	if DefaultMaxBytes <= 0 || (Options{}).withDefaults().MaxBytes != DefaultMaxBytes {
+		t.Errorf("zero Options get no default download limit")
+	}
+}

@@ -15,6 +15,10 @@ const (
 	// DefaultStallTimeout is how long a download may go without receiving a
 	// byte before that mirror is given up.
 	DefaultStallTimeout = 30 * time.Second
+	// DefaultMaxBytes bounds one downloaded file: far above any source
+	// tarball, low enough that an endless body stops long before it fills
+	// a disk (the hash is only known to be wrong at the end).
+	DefaultMaxBytes int64 = 8 << 30
 )
 
 // Options says where files may come from and how hard to try. The zero value
@@ -43,6 +47,10 @@ type Options struct {
 	// for that long (0: DefaultStallTimeout). The overall deadline is the
 	// caller's context.
 	StallTimeout time.Duration
+	// MaxBytes bounds the size of one downloaded file (0: DefaultMaxBytes):
+	// a larger Content-Length fails before the body is read, a body that
+	// grows past it fails as soon as it does. Neither is retried.
+	MaxBytes int64
 	// Client makes the requests (nil: a client with http.DefaultTransport,
 	// which follows up to 10 redirects).
 	Client *http.Client
@@ -58,6 +66,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = DefaultStallTimeout
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{}

@@ -47,6 +47,9 @@ type Input struct {
 	// Root is prepended to /proc, /sys, /etc and /usr paths (tests point it
 	// at a fake host); "" is the real one.
 	Root string
+	// Slirp4netns is the path of slirp4netns found on PATH ("": none);
+	// only fetch steps (--network-for-fetch-steps) need it.
+	Slirp4netns string
 }
 
 // Run runs every check. Rootless builds need no cgroups (the sandbox runs
@@ -54,8 +57,19 @@ type Input struct {
 func Run(in Input) []Check {
 	checks := []Check{privileges(in), namespaces(in), userns(in), overlay(in), overlayUserns(in), cgroups(in), nofile(in)}
 	checks = append(checks, disk(in)...)
-	checks = append(checks, subids(in, "subuid"), subids(in, "subgid"), idmapTools(in))
+	checks = append(checks, subids(in, "subuid"), subids(in, "subgid"), idmapTools(in), slirp(in))
 	return checks
+}
+
+// slirp warns when slirp4netns is missing: fetch steps get their outbound
+// network only through it (never the host's network namespace).
+func slirp(in Input) Check {
+	c := Check{Name: "slirp4netns", OK: in.Slirp4netns != "", Detail: in.Slirp4netns}
+	if !c.OK {
+		c.Detail = "not found: build --network-for-fetch-steps cannot run"
+		c.Fix = "apt-get install slirp4netns"
+	}
+	return c
 }
 
 // OK reports whether every required check passed.

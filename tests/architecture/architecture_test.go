@@ -25,6 +25,7 @@ var forbidden = []struct {
 	{"layers", []string{"net", "net/http", module + "/sandbox", module + "/recipes"}},
 	{"digests", []string{module + "/sandbox"}},
 	{"internal/atomicfile", []string{"net", "net/http", module + "/sandbox", module + "/recipes", module + "/assemble"}},
+	{"internal/lock", []string{"net", "net/http", module + "/sandbox", module + "/recipes", module + "/assemble", module + "/layers"}},
 }
 
 func deps(t *testing.T, pkg string) map[string]bool {
