@@ -27,7 +27,7 @@ func fetchPhases() []phase {
 		setup: func(f *fixture, _ *rand.Rand) {
 			os.RemoveAll(filepath.Join(f.tree, "fetch"))
 		},
-		cmd: func(f *fixture, _ *rand.Rand) command { return f.cmd("fetch", "--progress=plain") },
+		cmd:     func(f *fixture, _ *rand.Rand) command { return f.cmd("fetch", "--progress=plain") },
 		trigger: either(fromStart, fileAppears("fetch/core/box/.box.tmp-*", 250*time.Millisecond)),
 		check: func(f *fixture) []string {
 			if n := len(glob(f.tree, "fetch/*/*/[^.]*")); n != len(f.check.hashes) {
