@@ -39,11 +39,7 @@ func TestKillEveryPhase(t *testing.T) {
 	}
 	f.check.keyring = kr
 	f.must("bundle", "-o", env.refBundle, "core-hello", "core-box")
-	m, err := bundle.Verify(env.refBundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.images = len(m.Images)
+	env.images = countBundleImages(t, env.refBundle)
 	testenv.Must(t, "", "cp", "-a", "../../examples", env.dst)
 	for _, d := range []string{"out", "fetch", "digests", ".stevedore", "mirror"} {
 		os.RemoveAll(filepath.Join(env.dst, d))
@@ -60,6 +56,16 @@ func TestKillEveryPhase(t *testing.T) {
 	}
 	k.cleanWorks("at the end")
 	k.summary(seed, time.Since(start))
+}
+
+// countBundleImages is the number of images a bundle carries.
+func countBundleImages(t *testing.T, file string) int {
+	t.Helper()
+	m, err := bundle.Verify(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m.Images)
 }
 
 // faultSeed is $STEVEDORE_FAULT_SEED, else the clock; it is logged so that

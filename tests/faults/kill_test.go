@@ -78,6 +78,11 @@ func (c command) run() (string, error) {
 // it started that outlive it (sandboxed RUNs) are left running for a
 // moment, then killed too, so the next attempt starts from a dead build.
 func runKilled(c command, tr trigger) outcome {
+	return runFaulted(c, tr, func(cmd *exec.Cmd) { cmd.Process.Signal(syscall.SIGKILL) })
+}
+
+// runFaulted runs c and calls fault when tr fires, unless c has ended.
+func runFaulted(c command, tr trigger, fault func(*exec.Cmd)) outcome {
 	cmd, pr, err := c.start()
 	if err != nil {
 		return outcome{err: err}
@@ -124,7 +129,7 @@ func runKilled(c command, tr trigger) outcome {
 		select {
 		case <-exited:
 		case <-timer.C:
-			cmd.Process.Signal(syscall.SIGKILL)
+			fault(cmd)
 			<-exited
 		}
 		timer.Stop()
