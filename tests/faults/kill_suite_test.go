@@ -195,6 +195,26 @@ func (k *killer) cleanWorks(when string) {
 func (k *killer) summary(seed uint64, wall time.Duration) {
 	k.t.Logf("fault summary: %d kills (%s); %d runs ended before their kill; %d failures; seed %d; %s",
 		k.kills, strings.Join(k.counts, ", "), k.missed, k.failed, seed, wall.Round(time.Second))
+	if left := tempLeftovers(k.f.tree); len(left) > 0 {
+		k.t.Logf("hidden temp files dead writers left where complete files go (harmless, never swept): %s", strings.Join(left, ", "))
+	}
+}
+
+// tempLeftovers counts the hidden temp files and dirs of dead writers next
+// to complete files, by folder.
+func tempLeftovers(tree string) []string {
+	var out []string
+	for _, pattern := range []string{"fetch/*/*", "out", "digests", "signatures/*/*", "exports", "bundles"} {
+		n := 0
+		for _, dir := range glob(tree, pattern) {
+			m, _ := filepath.Glob(filepath.Join(tree, dir, ".*"))
+			n += len(m)
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%s %d", pattern, n))
+		}
+	}
+	return out
 }
 
 // describe says where a kill was aimed.
