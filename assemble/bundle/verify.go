@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Verify reads the whole bundle and checks it against its manifest: every
@@ -40,6 +41,9 @@ func verifyStream(r io.Reader) (*Manifest, error) {
 		if hdr.Name != want.Path || hdr.Typeflag != tar.TypeReg {
 			return nil, fmt.Errorf("member %s: found %q (type %c) in its place", want.Path, hdr.Name, hdr.Typeflag)
 		}
+		if err := checkHeader(hdr, want); err != nil {
+			return nil, err
+		}
 		if err := checkContent(tr, want); err != nil {
 			return nil, err
 		}
@@ -67,6 +71,22 @@ func readManifest(tr *tar.Reader) (*Manifest, error) {
 		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
 	}
 	return parseManifest(b)
+}
+
+// checkHeader refuses a member whose header already contradicts the
+// manifest before any of its data is read: another size, or a sparse file
+// (PAX GNU.sparse records), whose holes the tar reader would expand to any
+// size the header claims; stevedore never writes either.
+func checkHeader(hdr *tar.Header, want Member) error {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return fmt.Errorf("member %s is a sparse file; bundles hold plain files only", want.Path)
+		}
+	}
+	if hdr.Size != want.Size {
+		return fmt.Errorf("member %s is corrupt: %d bytes, the manifest says %d", want.Path, hdr.Size, want.Size)
+	}
+	return nil
 }
 
 // checkContent hashes a member's data and compares it with the manifest.
