@@ -110,7 +110,7 @@ func outputPhases(env killEnv) []phase {
 			}
 		},
 		cmd:     func(f *fixture, _ *rand.Rand) command { return f.cmd("digests") },
-		trigger: fromStart,
+		trigger: either(fromStart, fileAppears("digests/.*.tmp-*", 3*time.Millisecond)),
 		check: func(f *fixture) []string {
 			if n := len(glob(f.tree, "digests/*.txt")); n != 2 {
 				return []string{fmt.Sprintf("%d digests files after a successful digests, want 2", n)}
@@ -124,7 +124,7 @@ func outputPhases(env killEnv) []phase {
 		cmd: func(f *fixture, _ *rand.Rand) command {
 			return f.cmd(append([]string{"sign", "--key", env.key}, allTargets...)...)
 		},
-		trigger: fromStart,
+		trigger: either(fromStart, fileAppears("signatures/stagex/*/.signature-*", 3*time.Millisecond)),
 		check: func(f *fixture) []string {
 			if n := len(glob(f.tree, "signatures/stagex/*/signature-1")); n != len(allTargets) {
 				return []string{fmt.Sprintf("%d targets signed after a successful sign, want %d", n, len(allTargets))}
@@ -143,7 +143,7 @@ func outputPhases(env killEnv) []phase {
 			fm := formats[r.IntN(len(formats))]
 			return f.cmd("export", "--format", fm[0], "-o", filepath.Join(f.tree, "exports", "core-box"+fm[1]), "core-box")
 		},
-		trigger: fromStart,
+		trigger: either(fromStart, fileAppears("exports/.core-box*", 30*time.Millisecond)),
 		check: func(f *fixture) []string {
 			if n := len(glob(f.tree, "exports/[^.]*")); n != 1 {
 				return []string{fmt.Sprintf("%d exports after a successful export, want 1", n)}
@@ -160,7 +160,7 @@ func outputPhases(env killEnv) []phase {
 		cmd: func(f *fixture, _ *rand.Rand) command {
 			return f.cmd("bundle", "-o", filepath.Join(f.tree, "bundles", "core.bundle"), "core-hello", "core-box")
 		},
-		trigger: fromStart,
+		trigger: either(fromStart, fileAppears("bundles/.core.bundle*", 30*time.Millisecond)),
 		check: func(f *fixture) []string {
 			if _, err := os.Stat(filepath.Join(f.tree, "bundles", "core.bundle")); err != nil {
 				return []string{"no bundle after a successful bundle: " + err.Error()}
@@ -180,7 +180,7 @@ func outputPhases(env killEnv) []phase {
 			c.args[1], c.dir = env.dst, env.dst
 			return c
 		},
-		trigger: fromStart,
+		trigger: either(fromStart, fileAppears("fetch/core/*/.*", 20*time.Millisecond)),
 		check: func(f *fixture) []string {
 			bad := f.check.tree(env.dst)
 			if n := len(glob(env.dst, "out/[^.]*")); n != env.images {
