@@ -123,7 +123,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	defer os.Remove(tmp) // no-op after a successful rename
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
+		return err // *fs.PathError: "write <tmp>: <reason>"
 	}
 	if err := f.Chmod(perm); err != nil {
 		f.Close()

@@ -83,7 +83,7 @@ type diskFiller struct {
 	counts []string
 }
 
-// phase runs p until the disk fills up while it works (up to 8 attempts,
+// phase runs p until the disk fills up while it works (up to 10 attempts,
 // firing earlier each time), then checks the tree and the run after the
 // space is back. It reports whether a disk-full run happened.
 func (d *diskFiller) phase(p phase) bool {
@@ -93,7 +93,7 @@ func (d *diskFiller) phase(p phase) bool {
 	}
 	full := time.Duration(0)
 	scale := 1.0
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt := 0; attempt < 10; attempt++ {
 		p.setup(f, d.r)
 		c := p.cmd(f, d.r)
 		if full == 0 {
@@ -111,7 +111,7 @@ func (d *diskFiller) phase(p phase) bool {
 		if attempt >= 2 {
 			// Too quick to fill in flight: start it on a disk with a few
 			// KiB free.
-			fill(t, filler, d.r.Int64N(16<<10))
+			fill(t, filler, d.r.Int64N(8<<10))
 			tr, fault = trigger{}, func(*exec.Cmd) {}
 		}
 		res := runFaulted(c, tr, fault)
@@ -122,6 +122,9 @@ func (d *diskFiller) phase(p phase) bool {
 		}
 		if !enospcRE.MatchString(res.output) || (!strings.Contains(res.output, d.disk) && !strings.Contains(p.name, "RUN")) {
 			t.Errorf("%s with a full disk: the error does not say ENOSPC and name the path:\n%s", p.name, res.output)
+		}
+		if l := firstENOSPC(res.output); repeatsItself(l) {
+			t.Errorf("%s with a full disk: the error says the same thing twice: %s", p.name, l)
 		}
 		if bad := f.check.tree(f.tree); len(bad) > 0 {
 			t.Errorf("%s with a full disk left:\n  %s\noutput:\n%s", p.name, strings.Join(bad, "\n  "), res.output)
@@ -142,7 +145,7 @@ func (d *diskFiller) phase(p phase) bool {
 		t.Logf("%s: %s", p.name, firstENOSPC(res.output))
 		return true
 	}
-	t.Errorf("%s: never ran out of space in 8 attempts", p.name)
+	t.Errorf("%s: never ran out of space in 10 attempts", p.name)
 	return false
 }
 
@@ -186,4 +189,16 @@ func firstENOSPC(out string) string {
 		}
 	}
 	return ""
+}
+
+// repeatsItself reports an error line with two equal ": "-separated parts
+// in a row, such as "write /x: write /x: no space left on device".
+func repeatsItself(line string) bool {
+	parts := strings.Split(line, ": ")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == parts[i-1] && strings.Contains(parts[i], "/") {
+			return true
+		}
+	}
+	return false
 }
