@@ -3,9 +3,7 @@ package faults
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -220,89 +218,4 @@ func sourceHashes(t *testing.T, tree string) map[string]string {
 		}
 	}
 	return out
-}
-
-// genKey makes an unencrypted ed25519 OpenPGP key with gpg in a throwaway
-// home and returns the secret key file and the public keyring file.
-func genKey(t *testing.T, dir string) (secret, public string) {
-	t.Helper()
-	home, err := os.MkdirTemp("/tmp", "stvf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(home, 0o700)
-	gpg := func(args ...string) []byte {
-		c := exec.Command("gpg", append([]string{"--batch", "--pinentry-mode", "loopback", "--passphrase", ""}, args...)...)
-		c.Env = append(os.Environ(), "GNUPGHOME="+home)
-		out, err := c.Output()
-		if err != nil {
-			t.Fatalf("gpg %v: %v", args, err)
-		}
-		return out
-	}
-	t.Cleanup(func() {
-		c := exec.Command("gpgconf", "--kill", "all")
-		c.Env = append(os.Environ(), "GNUPGHOME="+home)
-		c.Run()
-		os.RemoveAll(home)
-	})
-	gpg("--quick-gen-key", "faults <faults@example.org>", "ed25519", "sign,cert", "never")
-	secret, public = filepath.Join(dir, "key.sec"), filepath.Join(dir, "keyring.pub")
-	for file, args := range map[string][]string{secret: {"--export-secret-keys"}, public: {"--export"}} {
-		if err := os.WriteFile(file, gpg(args...), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return secret, public
-}
-
-// unmountUnder detaches every mount at or below dir, deepest first, so
-// that a dead build's overlays do not outlive the test.
-func unmountUnder(dir string) []string {
-	var found []string
-	for _, m := range mountsUnder(dir) {
-		found = append(found, m)
-		exec.Command("umount", "-l", m).Run()
-	}
-	return found
-}
-
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) []string {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 5 {
-			continue
-		}
-		mp := unescapeMount(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out = append(out, mp)
-		}
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var c int
-			if _, err := fmt.Sscanf(s[i+1:i+4], "%o", &c); err == nil {
-				b.WriteByte(byte(c))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
