@@ -30,10 +30,14 @@ func fetchPhases() []phase {
 		cmd:     func(f *fixture, _ *rand.Rand) command { return f.cmd("fetch", "--progress=plain") },
 		trigger: either(fromStart, fileAppears("fetch/core/box/.box.tmp-*", 250*time.Millisecond)),
 		check: func(f *fixture) []string {
+			var bad []string
 			if n := len(glob(f.tree, "fetch/*/*/[^.]*")); n != len(f.check.hashes) {
-				return []string{fmt.Sprintf("fetch/ holds %d sources after a successful fetch, want %d", n, len(f.check.hashes))}
+				bad = append(bad, fmt.Sprintf("fetch/ holds %d sources after a successful fetch, want %d", n, len(f.check.hashes)))
 			}
-			return nil
+			if left := glob(f.tree, "fetch/*/*/.*.tmp-*"); len(left) > 0 {
+				bad = append(bad, fmt.Sprintf("a successful fetch left the killed one's temp files: %v", left))
+			}
+			return bad
 		},
 	}, {
 		name:  "source verification",
