@@ -5,15 +5,21 @@
 package atomicfile
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 )
 
 // Write writes path (mode 0644) through fill. On error the temp file is
-// removed and path is untouched.
+// removed and path is untouched. The temp file is flocked while it is
+// written, and Write first removes the temp files of path whose lock is
+// free: what a writer killed before its rename left behind.
 func Write(path string, fill func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	sweepStale(path)
+	f, err := createLocked(path)
 	if err != nil {
 		return err
 	}
@@ -39,6 +45,62 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 		return err
 	}
 	return SyncDir(filepath.Dir(path))
+}
+
+// tempPattern is the glob of path's temp files.
+func tempPattern(path string) string {
+	return filepath.Join(filepath.Dir(path), globEscape("."+filepath.Base(path)+".tmp-")+"*")
+}
+
+// createLocked creates a temp file next to path and takes its flock, so
+// that sweepStale leaves it alone while this process lives.
+func createLocked(path string) (*os.File, error) {
+	for range 5 {
+		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+		}
+		// A sweeper may have removed it between CreateTemp and Flock.
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {
+			return f, nil
+		}
+		f.Close()
+	}
+	return nil, fmt.Errorf("create temp file next to %s: removed by concurrent writers", path)
+}
+
+// sweepStale removes path's temp files that no live writer holds.
+// Errors are ignored: a leftover temp file is only wasted space.
+func sweepStale(path string) {
+	names, _ := filepath.Glob(tempPattern(path))
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.Remove(name)
+		}
+		f.Close()
+	}
+}
+
+// globEscape quotes the glob metacharacters of a literal file name.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // SyncDir fsyncs a directory, making renames in it durable.
