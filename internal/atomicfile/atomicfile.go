@@ -18,7 +18,7 @@ import (
 // written, and Write first removes the temp files of path whose lock is
 // free: what a writer killed before its rename left behind.
 func Write(path string, fill func(w io.Writer) error) (err error) {
-	sweepStale(path)
+	Sweep(path)
 	f, err := createLocked(path)
 	if err != nil {
 		return err
@@ -73,22 +73,6 @@ func createLocked(path string) (*os.File, error) {
 		f.Close()
 	}
 	return nil, fmt.Errorf("create temp file next to %s: removed by concurrent writers", path)
-}
-
-// sweepStale removes path's temp files that no live writer holds.
-// Errors are ignored: a leftover temp file is only wasted space.
-func sweepStale(path string) {
-	names, _ := filepath.Glob(tempPattern(path))
-	for _, name := range names {
-		f, err := os.Open(name)
-		if err != nil {
-			continue
-		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			os.Remove(name)
-		}
-		f.Close()
-	}
 }
 
 // globEscape quotes the glob metacharacters of a literal file name.
