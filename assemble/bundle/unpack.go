@@ -30,6 +30,7 @@ func Unpack(file, tree string) (Report, error) {
 		return Report{}, err
 	}
 	u := &unpacker{tree: tree, m: m, skip: map[string]bool{}, tmp: map[string]string{}, rep: Report{Manifest: m}}
+	defer u.release()
 	if err := u.plan(); err != nil {
 		return Report{}, fmt.Errorf("unbundle %s into %s: %w", file, tree, err)
 	}
@@ -45,7 +46,9 @@ type unpacker struct {
 	m    *Manifest
 	skip map[string]bool   // member paths and image names already in place
 	tmp  map[string]string // image -> its temp directory
-	rep  Report
+	// unlocks release the flocks of the temp directories.
+	unlocks []func()
+	rep     Report
 }
 
 // plan marks what is already in place and refuses conflicts.
