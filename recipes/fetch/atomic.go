@@ -42,11 +42,9 @@ func createTemp(final string) (*tempFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
-		}
+		// Best effort: where flock is unsupported the file is written
+		// unlocked, and sweepStale (which needs the lock) removes nothing.
+		syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
 		// A sweeper may have removed it between CreateTemp and Flock.
 		var st syscall.Stat_t
 		if err := syscall.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {
