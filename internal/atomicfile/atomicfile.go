@@ -19,7 +19,7 @@ import (
 // free: what a writer killed before its rename left behind.
 func Write(path string, fill func(w io.Writer) error) (err error) {
 	Sweep(path)
-	f, err := createLocked(path)
+	f, err := CreateTemp(path)
 	if err != nil {
 		return err
 	}
@@ -38,10 +38,11 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
+	// Renamed while open: closing drops the flock that keeps Sweep off it.
+	if err := os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := f.Close(); err != nil {
 		return err
 	}
 	return SyncDir(filepath.Dir(path))
@@ -52,9 +53,9 @@ func tempPattern(path string) string {
 	return filepath.Join(filepath.Dir(path), globEscape("."+filepath.Base(path)+".tmp-")+"*")
 }
 
-// createLocked creates a temp file next to path and takes its flock, so
-// that sweepStale leaves it alone while this process lives.
-func createLocked(path string) (*os.File, error) {
+// CreateTemp creates a temp file next to path (".<name>.tmp-*") and takes
+// its flock, so that Sweep leaves it alone until it is closed.
+func CreateTemp(path string) (*os.File, error) {
 	for range 5 {
 		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 		if err != nil {

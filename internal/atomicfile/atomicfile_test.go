@@ -62,3 +62,20 @@ func TestWriteSweepsDeadWritersTemps(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteConcurrent: writers of one path sweep each other's temp files
+// only when dead: concurrent Writes all succeed.
+func TestWriteConcurrent(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	errs := make(chan error, 16)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			errs <- Write(p, func(w io.Writer) error { _, err := w.Write([]byte("data")); return err })
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

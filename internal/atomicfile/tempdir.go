@@ -24,7 +24,7 @@ func TempDir(path string) (tmp string, unlock func(), err error) {
 		if err != nil {
 			return "", nil, err
 		}
-		syscall.Flock(int(f.Fd()), syscall.LOCK_EX) // best effort, as in createLocked
+		syscall.Flock(int(f.Fd()), syscall.LOCK_EX) // best effort, as in CreateTemp
 		// A sweeper may have removed it between MkdirTemp and Flock.
 		var st syscall.Stat_t
 		if err := syscall.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {

@@ -105,13 +105,15 @@ func (t *tempFile) commit(want string) error {
 	if err := t.f.Sync(); err != nil {
 		return err
 	}
-	if err := t.f.Close(); err != nil {
-		return err
-	}
+	// Renamed while open: closing drops the flock that keeps sweepStale
+	// off it.
 	if err := os.Rename(t.f.Name(), t.final); err != nil {
 		return err
 	}
 	t.done = true
+	if err := t.f.Close(); err != nil {
+		return err
+	}
 	return syncDir(filepath.Dir(t.final))
 }
 
