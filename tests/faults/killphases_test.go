@@ -116,7 +116,7 @@ func outputPhases(env killEnv) []phase {
 			if n := len(glob(f.tree, "digests/*.txt")); n != 2 {
 				return []string{fmt.Sprintf("%d digests files after a successful digests, want 2", n)}
 			}
-			return nil
+			return noTemps(f.tree, "digests/.*")
 		},
 	}, {
 		name:  "sign",
