@@ -56,7 +56,7 @@ func buildIn(t *testing.T, cf string, files map[string][]byte) (*Image, error) {
 	return img, err
 }
 
-func tarOf(t *testing.T, entries ...*tar.Header) []byte {
+func tarOf(t testing.TB, entries ...*tar.Header) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, h := range entries {

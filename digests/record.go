@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // Record is one line of digests/<stage>.txt.
@@ -109,13 +111,16 @@ func WriteStage(tree, stage string, recs []Record) error {
 }
 
 // WriteFileAtomic writes data to a temp file next to path, fsyncs it and
-// renames it over path, so that readers never see a partial file.
+// renames it over path, so that readers never see a partial file. Like
+// atomicfile.Write, it first removes the temp files of path that writers
+// killed before their rename left (the flock they held is free).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	atomicfile.Sweep(path)
+	f, err := atomicfile.CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
@@ -123,7 +128,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	defer os.Remove(tmp) // no-op after a successful rename
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
+		return err // *fs.PathError: "write <tmp>: <reason>"
 	}
 	if err := f.Chmod(perm); err != nil {
 		f.Close()
@@ -133,11 +138,13 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		f.Close()
 		return fmt.Errorf("sync %s: %w", tmp, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
+	// Renamed while open: closing drops the flock that keeps Sweep off it.
 	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
 		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return syncDir(dir)
 }

@@ -131,3 +131,22 @@ func TestWriteFileAtomicConcurrent(t *testing.T) {
 		t.Errorf("file has a torn write: %d bytes", len(b))
 	}
 }
+
+// TestWriteStageSweepsKilledTemps: the temp file a killed `stevedore
+// digests` left next to digests/<stage>.txt is removed by the next write.
+func TestWriteStageSweepsKilledTemps(t *testing.T) {
+	tree := t.TempDir()
+	dead := filepath.Join(tree, "digests", ".core.txt.tmp-1")
+	if err := os.MkdirAll(filepath.Dir(dead), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dead, []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteStage(tree, "core", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("%s is still there: %v", dead, err)
+	}
+}

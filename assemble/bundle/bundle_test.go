@@ -13,7 +13,7 @@ import (
 
 // newTree writes a tree with two fetched sources and one out/ image and
 // returns it with the Spec that bundles them.
-func newTree(t *testing.T) (string, Spec) {
+func newTree(t testing.TB) (string, Spec) {
 	t.Helper()
 	tree := t.TempDir()
 	blob := []byte(`{"layer":1}`)
@@ -34,7 +34,7 @@ func newTree(t *testing.T) (string, Spec) {
 	return tree, spec
 }
 
-func writeTreeFile(t *testing.T, tree, rel string, b []byte) {
+func writeTreeFile(t testing.TB, tree, rel string, b []byte) {
 	t.Helper()
 	p := filepath.Join(tree, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -46,6 +46,7 @@ func UnpackTrusted(file, tree string, trust TrustFunc) (Report, error) {
 		}
 	}
 	u := &unpacker{tree: tree, m: m, signed: signed, skip: map[string]bool{}, tmp: map[string]string{}, rep: Report{Manifest: m}}
+	defer u.release()
 	if err := u.plan(); err != nil {
 		return Report{}, fmt.Errorf("unbundle %s into %s: %w", file, tree, err)
 	}
@@ -62,7 +63,9 @@ type unpacker struct {
 	signed Signed
 	skip   map[string]bool   // member paths and image names already in place
 	tmp    map[string]string // image -> its temp directory
-	rep    Report
+	// unlocks release the flocks of the temp directories.
+	unlocks []func()
+	rep     Report
 }
 
 // plan marks what is already in place and refuses conflicts.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Signed is what a bundle's signatures are checked against: the manifest's
@@ -69,6 +70,9 @@ func verifyStream(r io.Reader) (*Manifest, Signed, error) {
 		if hdr.Name != want.Path || hdr.Typeflag != tar.TypeReg {
 			return nil, Signed{}, fmt.Errorf("member %s: found %q (type %c) in its place", want.Path, hdr.Name, hdr.Typeflag)
 		}
+		if err := checkHeader(hdr, want); err != nil {
+			return nil, Signed{}, err
+		}
 		if err := checkContent(tr, want); err != nil {
 			return nil, Signed{}, err
 		}
@@ -108,6 +112,22 @@ func readManifest(tr *tar.Reader) (*Manifest, []byte, error) {
 	}
 	m, err := parseManifest(b)
 	return m, b, err
+}
+
+// checkHeader refuses a member whose header already contradicts the
+// manifest before any of its data is read: another size, or a sparse file
+// (PAX GNU.sparse records), whose holes the tar reader would expand to any
+// size the header claims; stevedore never writes either.
+func checkHeader(hdr *tar.Header, want Member) error {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return fmt.Errorf("member %s is a sparse file; bundles hold plain files only", want.Path)
+		}
+	}
+	if hdr.Size != want.Size {
+		return fmt.Errorf("member %s is corrupt: %d bytes, the manifest says %d", want.Path, hdr.Size, want.Size)
+	}
+	return nil
 }
 
 // checkContent hashes a member's data and compares it with the manifest.

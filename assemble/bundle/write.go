@@ -71,15 +71,27 @@ func (u *unpacker) imageTemp(image string) (string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
-	d, err := os.MkdirTemp(out, "."+image+".unbundle-*")
+	// Flocked temp dirs as WriteLayout makes them: either sweeps the other's
+	// dead ones (an unbundle or build killed before its rename).
+	final := filepath.Join(out, image)
+	atomicfile.Sweep(final)
+	d, unlock, err := atomicfile.TempDir(final)
 	if err != nil {
 		return "", err
 	}
+	u.unlocks = append(u.unlocks, unlock)
 	if err := os.Chmod(d, 0o755); err != nil {
 		return "", err
 	}
 	u.tmp[image] = d
 	return d, nil
+}
+
+// release drops the locks of the image temp dirs.
+func (u *unpacker) release() {
+	for _, unlock := range u.unlocks {
+		unlock()
+	}
 }
 
 // finishImages renames each complete image into out/.

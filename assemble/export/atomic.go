@@ -9,18 +9,21 @@ import (
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
-// writeDirAtomic fills a temp directory next to dir, fsyncs every file in
-// it and renames it to dir. An existing dir is replaced only when it is an
+// writeDirAtomic fills a temp directory next to dir (flocked while it is
+// filled; the temp dirs of killed writers are swept first), fsyncs every
+// file in it and renames it to dir. An existing dir is replaced only when it is an
 // OCI layout (has an oci-layout file) or empty, so that a mistyped -o never
 // deletes unrelated files.
 func writeDirAtomic(dir string, fill func(tmp string) error) (err error) {
 	if err := checkReplaceable(dir); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-*")
+	atomicfile.Sweep(dir)
+	tmp, unlock, err := atomicfile.TempDir(dir)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

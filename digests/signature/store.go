@@ -124,7 +124,7 @@ func writeTemp(dir string, data []byte) (string, error) {
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("write %s: %w", f.Name(), err)
+		return "", err // *fs.PathErrors, each naming the temp file
 	}
 	if err := os.Chmod(f.Name(), 0o644); err != nil {
 		os.Remove(f.Name())

@@ -14,6 +14,7 @@ func (r *runner) run(ctx context.Context, j *job) *SourceError {
 	if ctx.Err() != nil {
 		return nil
 	}
+	sweepStale(j.path)
 	present, bad, err := checkExisting(ctx, j.path, j.sha)
 	if err != nil {
 		return r.fail(ctx, j, nil, err)
