@@ -7,46 +7,24 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
-// tempPrefix names the temp dirs WriteLayout creates next to dir. They are
-// hidden, so nothing that lists out/ mistakes them for a layout.
-func tempPrefix(dir string) string {
-	return "." + filepath.Base(dir) + ".tmp-"
-}
-
-// lockedTemp creates an empty temp dir next to dir and holds an flock on
-// it until unlock is called, so that sweepStale can tell a live writer's
-// temp dir from one a dead writer left behind.
+// lockedTemp creates an empty temp dir next to dir (hidden, so nothing
+// that lists out/ mistakes it for a layout), flocked until unlock is
+// called so that a later sweep can tell a live writer's temp dir from one
+// a dead writer left behind.
 func lockedTemp(dir string) (tmp string, unlock func(), err error) {
-	for range 5 {
-		tmp, err = os.MkdirTemp(filepath.Dir(dir), tempPrefix(dir))
-		if err != nil {
-			return "", nil, err
-		}
-		f, err := os.Open(tmp)
-		if errors.Is(err, os.ErrNotExist) {
-			continue // swept before we could lock it
-		}
-		if err != nil {
-			return "", nil, err
-		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-			f.Close()
-			return "", nil, fmt.Errorf("lock %s: %w", tmp, err)
-		}
-		// A sweeper may have removed it between MkdirTemp and Flock.
-		var st unix.Stat_t
-		if err := unix.Fstat(int(f.Fd()), &st); err == nil && st.Nlink > 0 {
-			if err := os.Chmod(tmp, dirMode); err != nil {
-				f.Close()
-				return "", nil, err
-			}
-			return tmp, func() { f.Close() }, nil
-		}
-		f.Close()
+	tmp, unlock, err = atomicfile.TempDir(dir)
+	if err != nil {
+		return "", nil, err
 	}
-	return "", nil, fmt.Errorf("create temp dir next to %s: removed by concurrent cleanups", dir)
+	if err := os.Chmod(tmp, dirMode); err != nil {
+		unlock()
+		return "", nil, err
+	}
+	return tmp, unlock, nil
 }
 
 // renameat2 is unix.Renameat2; tests replace it to exercise the fallback
@@ -113,29 +91,4 @@ func swapFallback(tmp, dir string) (string, error) {
 
 // sweepStale removes temp dirs of dir whose writer is gone (their flock is
 // free). Errors are ignored: a leftover temp dir is only wasted space.
-func sweepStale(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), globEscape(tempPrefix(dir))+"*"))
-	for _, m := range matches {
-		f, err := os.Open(m)
-		if err != nil {
-			continue
-		}
-		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			os.RemoveAll(m)
-		}
-		f.Close()
-	}
-}
-
-// globEscape quotes the glob metacharacters of a literal file name.
-func globEscape(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '*', '?', '[', '\\':
-			out = append(out, '\\')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func sweepStale(dir string) { atomicfile.Sweep(dir) }
