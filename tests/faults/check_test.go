@@ -205,6 +205,10 @@ func (c *checker) cache(tree string) []string {
 			continue
 		}
 		p := filepath.Join(dir, "layers", e.Name())
+		if strings.HasPrefix(e.Name(), "s") {
+			bad = append(bad, checkSnapshot(p, e.Name())...)
+			continue
+		}
 		var m struct {
 			Key, Digest string
 			Size        int64
@@ -226,6 +230,23 @@ func (c *checker) cache(tree string) []string {
 		}
 	}
 	return bad
+}
+
+// checkSnapshot checks a published snapshot of an unpacked image layer:
+// s<chain[:23]>/ with meta.json naming its chain and the layer dir f/.
+func checkSnapshot(p, name string) []string {
+	var m struct{ Chain string }
+	data, err := os.ReadFile(filepath.Join(p, "meta.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	if err != nil || !strings.HasPrefix(m.Chain, name[1:]) {
+		return []string{fmt.Sprintf(".stevedore/cache/layers/%s: snapshot meta.json %q (%v)", name, data, err)}
+	}
+	if fi, err := os.Stat(filepath.Join(p, "f")); err != nil || !fi.IsDir() {
+		return []string{fmt.Sprintf(".stevedore/cache/layers/%s: no layer dir f/ (%v)", name, err)}
+	}
+	return nil
 }
 
 func fileSHA256(p string) (string, error) {

@@ -34,6 +34,8 @@ type fixture struct {
 	// steps are each target's instruction lines in build order, with the
 	// digest of the layer they produced ("" when none).
 	steps map[string][]step
+	// buildFlags are added to every build command.
+	buildFlags []string
 }
 
 // step is one instruction of a target's warm build: its line and the
@@ -94,6 +96,9 @@ func (f *fixture) pointMirrorsAt(base string) {
 
 // cmd is a stevedore command on the fixture's tree.
 func (f *fixture) cmd(args ...string) command {
+	if len(args) > 0 && args[0] == "build" && len(f.buildFlags) > 0 {
+		args = append(append([]string{"build"}, f.buildFlags...), args[1:]...)
+	}
 	return command{bin: f.bin, dir: f.tree, args: append([]string{"--tree", f.tree}, args...), env: []string{"TMPDIR=" + f.tmp}}
 }
 
