@@ -1,0 +1,112 @@
+package project
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/layers"
+)
+
+// WriteLocal writes the final stage's files into dir (type=local), as
+// BuildKit's local exporter and its client's receiver write them: types,
+// modes, owners, symlink targets and hard links kept, every modification
+// time set to the epoch. dir is created when missing.
+func WriteLocal(dir string, img *assemble.Image, epoch time.Time) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if len(img.Layers) == 0 {
+		return nil
+	}
+	lowers := make([]string, len(img.Layers))
+	for i, l := range img.Layers {
+		lowers[i] = l.Dir
+	}
+	mnt, err := os.MkdirTemp(filepath.Dir(lowers[0]), "local-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(mnt)
+	unmount, err := layers.MountReadOnly(lowers, mnt)
+	if err != nil {
+		return fmt.Errorf("mount result: %w", err)
+	}
+	err = copyTree(mnt, dir, epoch)
+	if uerr := unmount(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+// copyTree copies src's entries into dst with owners, times set to epoch.
+func copyTree(src, dst string, epoch time.Time) error {
+	ts := []unix.Timespec{unix.NsecToTimespec(epoch.UnixNano()), unix.NsecToTimespec(epoch.UnixNano())}
+	var dirs []string
+	inodes := map[uint64]string{}
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == src {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFDIR:
+			if err := os.Mkdir(to, 0o700); err != nil && !os.IsExist(err) {
+				return err
+			}
+			dirs = append(dirs, to)
+		case unix.S_IFLNK:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			if err := os.Symlink(target, to); err != nil {
+				return err
+			}
+		case unix.S_IFREG:
+			if first, ok := inodes[st.Ino]; ok && st.Nlink > 1 {
+				return os.Link(first, to)
+			}
+			inodes[st.Ino] = to
+			if err := copyFile(p, to); err != nil {
+				return err
+			}
+		case unix.S_IFIFO, unix.S_IFCHR, unix.S_IFBLK:
+			if err := unix.Mknod(to, st.Mode, int(st.Rdev)); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+		if err := os.Lchown(to, int(st.Uid), int(st.Gid)); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
+			if err := os.Chmod(to, fileMode(st)); err != nil {
+				return err
+			}
+		}
+		return unix.UtimesNanoAt(unix.AT_FDCWD, to, ts, unix.AT_SYMLINK_NOFOLLOW)
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, dirs[i], ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return err
+		}
+	}
+	return nil
+}
