@@ -16,8 +16,10 @@ import (
 
 // WriteLocal writes the final stage's files into dir (type=local), as
 // BuildKit's local exporter and its client's receiver write them: types,
-// modes, owners, symlink targets and hard links kept, every modification
-// time set to the epoch. dir is created when missing.
+// modes, symlink targets and hard links kept, every modification time set
+// to the epoch, and owned by the user writing them (buildctl's receiver
+// does not chown: the image's owners are not kept). dir is created when
+// missing.
 func WriteLocal(dir string, img *assemble.Image, epoch time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -45,7 +47,7 @@ func WriteLocal(dir string, img *assemble.Image, epoch time.Time) error {
 	return err
 }
 
-// copyTree copies src's entries into dst with owners, times set to epoch.
+// copyTree copies src's entries into dst, times set to epoch.
 func copyTree(src, dst string, epoch time.Time) error {
 	ts := []unix.Timespec{unix.NsecToTimespec(epoch.UnixNano()), unix.NsecToTimespec(epoch.UnixNano())}
 	var dirs []string
@@ -89,9 +91,6 @@ func copyTree(src, dst string, epoch time.Time) error {
 			}
 		default:
 			return nil
-		}
-		if err := os.Lchown(to, int(st.Uid), int(st.Gid)); err != nil {
-			return err
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
 			if err := os.Chmod(to, fileMode(st)); err != nil {
