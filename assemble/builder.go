@@ -239,6 +239,14 @@ func (d *dispatcher) dispatch(ctx context.Context, s *stageState, cmd instructio
 		return d.dispatchCopy(ctx, s, copyFromAdd(c))
 	case *instructions.RunCommand:
 		return d.dispatchRun(ctx, s, c)
+	case *instructions.ExposeCommand:
+		return d.dispatchExpose(s, c)
+	case *instructions.VolumeCommand:
+		return d.dispatchVolume(s, c)
+	case *instructions.StopSignalCommand:
+		return d.dispatchStopSignal(s, c)
+	case *instructions.HealthCheckCommand:
+		return d.dispatchHealthcheck(s, c)
 	default:
 		return fmt.Errorf("%s is not supported by stevedore", cmd.Name())
 	}

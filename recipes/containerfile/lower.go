@@ -34,6 +34,10 @@ func lower(pos Pos, c instructions.Command) (Instruction, error) {
 		return lowerCopy(b, c)
 	case *instructions.AddCommand:
 		return lowerAdd(b, c)
+	case *instructions.ExposeCommand, *instructions.VolumeCommand, *instructions.StopSignalCommand, *instructions.HealthCheckCommand:
+		return &ImageConfig{base: b}, nil
+	case *instructions.OnbuildCommand:
+		return nil, fmt.Errorf("ONBUILD is not supported by stevedore: its triggers would run in images built FROM this one, which stevedore does not do; remove it or build this recipe with BuildKit")
 	}
 	return nil, fmt.Errorf("%s is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit", b.keyword)
 }
