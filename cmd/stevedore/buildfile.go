@@ -126,7 +126,7 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 		return err
 	}
 	for _, out := range outputs {
-		if err := out.write(img, oci, epoch); err != nil {
+		if err := out.write(img, oci, name, epoch); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 // output is one --output of file mode, docker buildx build's syntax.
 type output struct {
-	kind string // oci or local
+	kind string // oci, docker or local
 	dest string
 	tar  bool
 }
@@ -51,15 +51,13 @@ func parseOutputs(in []string) ([]output, error) {
 			}
 		}
 		switch o.kind {
-		case "oci":
+		case "oci", "docker":
 			if !rewrite {
 				return nil, usageErrorf("--output %q: add rewrite-timestamp=true: stevedore always writes layers clamped to SOURCE_DATE_EPOCH, which BuildKit does only with that option", s)
 			}
 		case "local":
-		case "docker":
-			return nil, usageErrorf("--output %q: type=docker is not supported yet; use type=oci", s)
 		default:
-			return nil, usageErrorf("--output %q: type %q is not supported (oci or local)", s, o.kind)
+			return nil, usageErrorf("--output %q: type %q is not supported (oci, docker or local)", s, o.kind)
 		}
 		if o.dest == "" || o.dest == "-" {
 			return nil, usageErrorf("--output %q: dest=PATH is required (not stdout)", s)
@@ -70,7 +68,7 @@ func parseOutputs(in []string) ([]output, error) {
 }
 
 // write writes one output of the build.
-func (o output) write(img *assemble.Image, oci *image.Image, epoch time.Time) error {
+func (o output) write(img *assemble.Image, oci *image.Image, name string, epoch time.Time) error {
 	dest, err := filepath.Abs(o.dest)
 	if err != nil {
 		return err
@@ -78,6 +76,8 @@ func (o output) write(img *assemble.Image, oci *image.Image, epoch time.Time) er
 	switch {
 	case o.kind == "local":
 		err = project.WriteLocal(dest, img, epoch)
+	case o.kind == "docker":
+		err = project.WriteDockerTar(dest, oci, name)
 	case o.tar:
 		err = project.WriteOCITar(dest, oci)
 	default:

@@ -86,7 +86,8 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 		o.BuildArgs = append(o.BuildArgs, "SOURCE_DATE_EPOCH="+epoch)
 	}
 	bo.BuildArgs = o.BuildArgs
-	bo.Outputs = []string{"type=oci,rewrite-timestamp=true,tar=false,dest=" + filepath.Join(bk, "oci"), "type=local,dest=" + filepath.Join(bk, "local")}
+	bo.Outputs = []string{"type=oci,rewrite-timestamp=true,tar=false,dest=" + filepath.Join(bk, "oci"), "type=local,dest=" + filepath.Join(bk, "local"),
+		"type=docker,rewrite-timestamp=true,dest=" + filepath.Join(bk, "docker.tar")}
 	if err := d.Buildx(context.Background(), bo); err != nil {
 		t.Fatalf("BuildKit: %v", err)
 	}
@@ -114,6 +115,7 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 		"--output", "type=oci,rewrite-timestamp=true,tar=false,dest="+filepath.Join(sd, "oci"),
 		"--output", "type=oci,rewrite-timestamp=true,dest="+filepath.Join(sd, "oci.tar"),
 		"--output", "type=local,dest="+filepath.Join(sd, "local"),
+		"--output", "type=docker,rewrite-timestamp=true,dest="+filepath.Join(sd, "docker.tar"),
 		ctxDir)
 	if err := os.MkdirAll(sd, 0o755); err != nil {
 		t.Fatal(err)
@@ -133,6 +135,7 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 		t.Errorf("stevedore printed %q, want the manifest digest %s", out, want)
 	}
 	compareTrees(t, filepath.Join(bk, "local"), filepath.Join(sd, "local"))
+	compareDockerArchives(t, work, filepath.Join(bk, "docker.tar"), filepath.Join(sd, "docker.tar"))
 }
 
 func hasArg(args []string, key string) bool {

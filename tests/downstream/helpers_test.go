@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -152,6 +153,35 @@ func compareTrees(t *testing.T, want, got string) {
 	for p, ge := range g {
 		if _, ok := w[p]; !ok {
 			t.Errorf("type=local: %s only in stevedore's output (%s)", p, ge)
+		}
+	}
+}
+
+// compareDockerArchives requires type=docker archives with the same
+// manifest digest, index.json and manifest.json.
+func compareDockerArchives(t *testing.T, work, want, got string) {
+	t.Helper()
+	dirs := [2]string{filepath.Join(work, "bk-docker"), filepath.Join(work, "sd-docker")}
+	for i, f := range []string{want, got} {
+		if err := os.MkdirAll(dirs[i], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("tar", "-xf", f, "-C", dirs[i]).CombinedOutput(); err != nil {
+			t.Fatalf("untar %s: %v\n%s", f, err, out)
+		}
+	}
+	buildkitref.RequireSameManifest(t, dirs[0], dirs[1])
+	for _, n := range []string{"index.json", "manifest.json"} {
+		w, err := os.ReadFile(filepath.Join(dirs[0], n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := os.ReadFile(filepath.Join(dirs[1], n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(w) != string(g) {
+			t.Errorf("type=docker %s:\n  BuildKit  %s\n  stevedore %s", n, w, g)
 		}
 	}
 }
