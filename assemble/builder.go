@@ -37,6 +37,9 @@ type Builder struct {
 	// layers to builds that lack the network, so that a bundle can carry
 	// them across an air gap.
 	FetchSteps string
+	// CacheMounts holds the directories of RUN --mount=type=cache, which
+	// persist between builds; "" refuses cache mounts.
+	CacheMounts string
 }
 
 // LayerStore is what the executor needs from the layers package.

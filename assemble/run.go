@@ -84,7 +84,12 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
 	hostNet := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
-	ck := d.runKey(s, args, network)
+	rm, err := d.prepareMounts(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	defer rm.close()
+	ck := d.runKey(s, args, network, rm.key)
 	if network != instructions.NetworkNone {
 		if ok, err := d.recordedFetchStep(ctx, s, ck); ok || err != nil {
 			if err == nil {
@@ -97,7 +102,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 		fmt.Fprintf(d.log, "[%s] this fetch step runs with the host's network\n", s.name)
 	}
 	err = d.commit(ctx, s, ck, func(root string) error {
-		return d.runInSandbox(ctx, s, root, args, network, hostNet)
+		return d.runInSandbox(ctx, s, root, args, network, hostNet, rm.mounts)
 	})
 	if err != nil {
 		return err
@@ -113,17 +118,21 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 
 // runKey is a RUN's cache key: argv, environment, working directory,
 // user, limits and network mode.
-func (d *dispatcher) runKey(s *stageState, args []string, network string) string {
+func (d *dispatcher) runKey(s *stageState, args []string, network string, mounts []string) string {
 	var limits []string
 	for _, u := range d.t.Ulimits {
 		limits = append(limits, u.String())
 	}
-	return d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+	fields := []string{"RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network}
+	if len(mounts) > 0 {
+		fields = append(fields, "mounts", joinFields(mounts))
+	}
+	return d.cacheKey(fields...)
 }
 
 // runInSandbox runs args on root and turns a non-zero exit into an error
 // that says, for a RUN without --network=none, that it had no network.
-func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, hostNet bool) error {
+func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, hostNet bool, mounts []sandbox.Mount) error {
 	res, err := d.b.Runner.Run(ctx, sandbox.Spec{
 		Rootfs:      root,
 		Args:        args,
@@ -132,6 +141,7 @@ func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root strin
 		User:        s.user,
 		Rlimits:     d.t.Ulimits,
 		HostNetwork: hostNet,
+		Mounts:      mounts,
 		Stdout:      d.log,
 		Stderr:      d.log,
 	})

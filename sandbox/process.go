@@ -28,6 +28,7 @@ type prepared struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	hostNet bool
+	mounts  []Mount
 }
 
 // prepare validates spec against its rootfs before anything is created, so
@@ -45,7 +46,12 @@ func prepare(spec Spec) (*prepared, error) {
 			return nil, fmt.Errorf("run sandbox: environment entry %q: want KEY=VALUE", kv)
 		}
 	}
-	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, hostNet: spec.HostNetwork}
+	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, hostNet: spec.HostNetwork, mounts: spec.Mounts}
+	for _, m := range spec.Mounts {
+		if !filepath.IsAbs(m.Dest) || (m.Type != "bind" && m.Type != "tmpfs") {
+			return nil, fmt.Errorf("run sandbox: mount %+v: want an absolute destination and type bind or tmpfs", m)
+		}
+	}
 	if p.cwd == "" {
 		p.cwd = "/"
 	}

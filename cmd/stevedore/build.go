@@ -176,7 +176,8 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}}
+	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{},
+		CacheMounts: filepath.Join(work, "..", "cache", "mounts")}
 	if o.NoCache {
 		return b, "", nil
 	}

@@ -65,8 +65,20 @@ func kvs(in instructions.KeyValuePairs) []KeyValue {
 
 func lowerRun(b base, c *instructions.RunCommand) (Instruction, error) {
 	for _, f := range c.FlagsUsed {
-		if f != "network" {
+		if f != "network" && f != "mount" {
 			return nil, unsupportedFlag("RUN", f)
+		}
+	}
+	// Mount flags are parsed when the command is expanded; the words
+	// themselves are expanded again when the stage runs.
+	if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+		return nil, err
+	}
+	for _, m := range instructions.GetMounts(c) {
+		switch m.Type {
+		case instructions.MountTypeBind, instructions.MountTypeCache, instructions.MountTypeTmpfs:
+		default:
+			return nil, fmt.Errorf("RUN --mount=type=%s is not supported by stevedore (bind, cache and tmpfs are); build this recipe with BuildKit", m.Type)
 		}
 	}
 	netw := instructions.GetNetwork(c)
