@@ -93,14 +93,6 @@ func lowerRun(b base, c *instructions.RunCommand) (Instruction, error) {
 }
 
 func lowerCopy(b base, c *instructions.CopyCommand) (Instruction, error) {
-	switch {
-	case c.Link:
-		return nil, unsupportedFlag("COPY", "link")
-	case len(c.ExcludePatterns) > 0:
-		return nil, unsupportedFlag("COPY", "exclude")
-	case c.Parents:
-		return nil, unsupportedFlag("COPY", "parents")
-	}
 	return &Copy{
 		base: b, From: c.From, Chmod: c.Chmod, Chown: c.Chown,
 		Sources: c.SourcePaths, Heredocs: contents(c.SourceContents), Dest: c.DestPath,
@@ -109,14 +101,12 @@ func lowerCopy(b base, c *instructions.CopyCommand) (Instruction, error) {
 
 func lowerAdd(b base, c *instructions.AddCommand) (Instruction, error) {
 	switch {
-	case c.Link:
-		return nil, unsupportedFlag("ADD", "link")
-	case len(c.ExcludePatterns) > 0:
-		return nil, unsupportedFlag("ADD", "exclude")
 	case c.KeepGitDir != nil:
 		return nil, unsupportedFlag("ADD", "keep-git-dir")
-	case c.Checksum != "":
-		return nil, unsupportedFlag("ADD", "checksum")
+	case c.Checksum != "" && len(c.SourcePaths) != 1:
+		return nil, fmt.Errorf("ADD --checksum: checksum can't be specified for multiple sources")
+	case c.Checksum != "" && !isRemote(c.SourcePaths[0]):
+		return nil, fmt.Errorf("ADD --checksum: checksum requires HTTP(S) or Git sources (BuildKit refuses it for local files too)")
 	case c.Unpack != nil:
 		return nil, unsupportedFlag("ADD", "unpack")
 	}
