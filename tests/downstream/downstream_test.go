@@ -33,13 +33,13 @@ func TestCorpus(t *testing.T) {
 	addr, _ := testenv.StartRegistry(t)
 	cache := t.TempDir()
 	b := buildBase(t, bin, cache, addr)
-	cases, err := os.ReadDir("corpus")
+	cases, err := os.ReadDir(filepath.Join("testdata", "corpus"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
 		t.Run(c.Name(), func(t *testing.T) {
-			runCase(t, d, bin, cache, addr, b, filepath.Join("corpus", c.Name()))
+			runCase(t, d, bin, cache, addr, b, filepath.Join("testdata", "corpus", c.Name()))
 		})
 	}
 }
@@ -136,6 +136,9 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 	}
 	compareTrees(t, filepath.Join(bk, "local"), filepath.Join(sd, "local"))
 	compareDockerArchives(t, work, filepath.Join(bk, "docker.tar"), filepath.Join(sd, "docker.tar"))
+	if filepath.Base(dir) == "23-tag-short" {
+		checkVerify(t, bin, work, args[:len(args)-9], ctxDir, digestOf(t, filepath.Join(bk, "oci")))
+	}
 }
 
 func hasArg(args []string, key string) bool {
@@ -193,4 +196,21 @@ func readCase(t *testing.T, dir string, repl *strings.Replacer) testCase {
 	}
 	sort.Strings(c.substitute)
 	return c
+}
+
+// checkVerify: --verify with BuildKit's digest exits 0; with another one
+// it exits 1 and names both digests.
+func checkVerify(t *testing.T, bin, work string, args []string, ctxDir, want string) {
+	t.Helper()
+	testenv.Must(t, work, bin, append(append(args, "--verify", want), ctxDir)...)
+	wrong := "sha256:" + strings.Repeat("0", 64)
+	_, err := testenv.Run(work, bin, append(append(args, "--verify", wrong), ctxDir)...)
+	if err == nil || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("--verify %s: %v, want exit status 1", wrong, err)
+	}
+	for _, s := range []string{"want " + wrong, "got  " + want} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("--verify output %q does not contain %q", err, s)
+		}
+	}
 }

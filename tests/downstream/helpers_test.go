@@ -36,7 +36,7 @@ func buildBase(t *testing.T, bin, cache, addr string) base {
 	if err := os.MkdirAll(ctxDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("base/Containerfile")
+	raw, err := os.ReadFile("testdata/base/Containerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
