@@ -75,8 +75,9 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	if !ok || strings.Contains(o.Platform, ",") {
 		return usageErrorf("--platform %q: want one os/arch[/variant]", o.Platform)
 	}
-	if len(o.Tags) > 1 {
-		return usageErrorf("--tag: stevedore names the image once; got %d tags", len(o.Tags))
+	name, err := imageName(o.Tags, outputs)
+	if err != nil {
+		return err
 	}
 	progress, done, err := progressWriter(cmd, o.Progress)
 	if err != nil {
@@ -117,10 +118,6 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 		return err
 	}
 	defer img.Close()
-	name := ""
-	if len(o.Tags) == 1 {
-		name = o.Tags[0]
-	}
 	oci, err := project.Assemble(img, epoch, name)
 	if err != nil {
 		return err
@@ -132,6 +129,25 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s\n", oci.ManifestDigest)
 	return verifyDigest(cmd, o.Verify, oci.ManifestDigest.String(), file)
+}
+
+// imageName is the one name of the image: --tag or the outputs' name=.
+func imageName(tags []string, outs []output) (string, error) {
+	names := append([]string(nil), tags...)
+	for _, o := range outs {
+		if o.name != "" {
+			names = append(names, o.name)
+		}
+	}
+	for _, n := range names[min(1, len(names)):] {
+		if n != names[0] {
+			return "", usageErrorf("--tag/name=: stevedore names the image once; got %s and %s", names[0], n)
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	return names[0], nil
 }
 
 // containerfilePath is -f (relative to the working directory, as buildx

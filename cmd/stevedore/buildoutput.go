@@ -17,6 +17,7 @@ type output struct {
 	kind string // oci, docker or local
 	dest string
 	tar  bool
+	name string // name=, the same as --tag
 }
 
 // parseOutputs reads --output values: CSV key=value pairs (type, dest,
@@ -46,6 +47,8 @@ func parseOutputs(in []string) ([]output, error) {
 				o.tar = v != "false"
 			case "rewrite-timestamp":
 				rewrite = v == "true"
+			case "name":
+				o.name = v
 			default:
 				return nil, usageErrorf("--output %q: option %q is not supported by stevedore", s, k)
 			}
