@@ -35,6 +35,9 @@ type Options struct {
 	BuildArgs map[string]string
 	// Epoch is SOURCE_DATE_EPOCH, as rewrite-timestamp applies it.
 	Epoch time.Time
+	// NetworkForFetchSteps gives RUNs without --network=none the host's
+	// network; by default no RUN has a network.
+	NetworkForFetchSteps bool
 	// Log receives progress and RUN output; nil is silent.
 	Log io.Writer
 }
@@ -83,6 +86,8 @@ func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Image
 		BuildArgs:     o.BuildArgs,
 		Epoch:         o.Epoch,
 		Log:           o.Log,
+
+		NetworkForFetchSteps: o.NetworkForFetchSteps,
 	})
 }
 

@@ -105,7 +105,7 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	defer resolver.Close()
 	po := project.Options{
 		Containerfile: file, ContextDir: ctxDir, Target: o.Target, Platform: plat,
-		BuildArgs: buildArgs, Epoch: epoch, Log: progress,
+		BuildArgs: buildArgs, Epoch: epoch, Log: progress, NetworkForFetchSteps: o.NetworkForFetchSteps,
 	}
 	if err := resolveContexts(cmd.Context(), resolver, o.BuildContext, &po); err != nil {
 		return err
