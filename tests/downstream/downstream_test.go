@@ -74,6 +74,9 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 	if out, err := exec.Command("find", ctxDir, "-exec", "touch", "-h", "-d", "@1800000000", "{}", "+").CombinedOutput(); err != nil {
 		t.Fatalf("touch: %v\n%s", err, out)
 	}
+	if _, err := os.Stat(filepath.Join(ctxDir, "setup.sh")); err == nil {
+		testenv.Must(t, ctxDir, "sh", "setup.sh")
+	}
 	bk := filepath.Join(work, "bk")
 	o := c.opts
 	o.Context = ctxDir
@@ -136,6 +139,9 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 	}
 	compareTrees(t, filepath.Join(bk, "local"), filepath.Join(sd, "local"))
 	compareDockerArchives(t, work, filepath.Join(bk, "docker.tar"), filepath.Join(sd, "docker.tar"))
+	if filepath.Base(dir) == "32-mount-cache" {
+		checkCacheMount(t, cache)
+	}
 	if filepath.Base(dir) == "23-tag-short" {
 		checkVerify(t, bin, work, args[:len(args)-9], ctxDir, digestOf(t, filepath.Join(bk, "oci")))
 	}
@@ -213,4 +219,17 @@ func checkVerify(t *testing.T, bin, work string, args []string, ctxDir, want str
 			t.Errorf("--verify output %q does not contain %q", err, s)
 		}
 	}
+}
+
+// checkCacheMount: the cache mount of 32-mount-cache persists in the cache
+// folder after the build (and the corpus shows it is in no layer).
+func checkCacheMount(t *testing.T, cache string) {
+	t.Helper()
+	found, _ := filepath.Glob(filepath.Join(cache, "cache", "mounts", "*", "x"))
+	for _, f := range found {
+		if raw, err := os.ReadFile(f); err == nil && string(raw) == "cached\n" {
+			return
+		}
+	}
+	t.Errorf("no cache mount directory under %s holds x = cached (found %q)", filepath.Join(cache, "cache", "mounts"), found)
 }
