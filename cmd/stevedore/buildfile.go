@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -75,6 +77,11 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	if !ok || strings.Contains(o.Platform, ",") {
 		return usageErrorf("--platform %q: want one os/arch[/variant]", o.Platform)
 	}
+	if o.Verify != "" {
+		if h, err := v1.NewHash(o.Verify); err != nil || h.Algorithm != "sha256" {
+			return usageErrorf("--verify %q: want sha256:<64 hex digits>", o.Verify)
+		}
+	}
 	name, err := imageName(o.Tags, outputs)
 	if err != nil {
 		return err
@@ -128,7 +135,10 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 		}
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s\n", oci.ManifestDigest)
-	return verifyDigest(cmd, o.Verify, oci.ManifestDigest.String(), file)
+	return verifyDigest(cmd.Context(), cmd, verifyCheck{
+		want: o.Verify, file: file, name: name, built: oci, resolver: resolver, workDir: b.WorkDir,
+		platform: ocispec.Platform{OS: plat.OS, Architecture: plat.Arch, Variant: plat.Variant},
+	})
 }
 
 // imageName is the one name of the image: --tag or the outputs' name=.

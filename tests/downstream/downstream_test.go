@@ -143,7 +143,7 @@ func runCase(t *testing.T, d *buildkitref.Daemon, bin, cache, addr string, b bas
 		checkCacheMount(t, cache)
 	}
 	if filepath.Base(dir) == "23-tag-short" {
-		checkVerify(t, bin, work, args[:len(args)-9], ctxDir, digestOf(t, filepath.Join(bk, "oci")))
+		checkVerify(t, bin, work, args[:len(args)-9], ctxDir, digestOf(t, filepath.Join(bk, "oci")), b)
 	}
 }
 
@@ -206,7 +206,7 @@ func readCase(t *testing.T, dir string, repl *strings.Replacer) testCase {
 
 // checkVerify: --verify with BuildKit's digest exits 0; with another one
 // it exits 1 and names both digests.
-func checkVerify(t *testing.T, bin, work string, args []string, ctxDir, want string) {
+func checkVerify(t *testing.T, bin, work string, args []string, ctxDir, want string, b base) {
 	t.Helper()
 	testenv.Must(t, work, bin, append(append(args, "--verify", want), ctxDir)...)
 	wrong := "sha256:" + strings.Repeat("0", 64)
@@ -218,6 +218,19 @@ func checkVerify(t *testing.T, bin, work string, args []string, ctxDir, want str
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("--verify output %q does not contain %q", err, s)
 		}
+	}
+	// With the expected image in the tag's repository, the mismatch is
+	// explained as stevedore diff explains it.
+	repo, _, _ := strings.Cut(b.ref, "@")
+	explained := append(append([]string(nil), args...), "--verify", b.digest, "--tag", repo+":x", ctxDir)
+	for i, a := range explained {
+		if a == "--tag" && explained[i+1] != repo+":x" {
+			explained[i+1] = repo + ":x"
+		}
+	}
+	_, err = testenv.Run(work, bin, explained...)
+	if err == nil || !strings.Contains(err.Error(), "(expected), b = this build") || !strings.Contains(err.Error(), "differ") {
+		t.Errorf("--verify against the base image: %v, want an explanation", err)
 	}
 }
 
