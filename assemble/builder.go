@@ -67,6 +67,9 @@ type Image struct {
 	work     string
 }
 
+// WorkDir is the build's own scratch directory, removed by Close.
+func (img *Image) WorkDir() string { return img.work }
+
 // Close removes the build's work directory.
 func (img *Image) Close() error { return removeAll(img.work) }
 

@@ -31,7 +31,7 @@ func WriteLocal(dir string, img *assemble.Image, epoch time.Time) error {
 	for i, l := range img.Layers {
 		lowers[i] = l.Dir
 	}
-	mnt, err := os.MkdirTemp(filepath.Dir(lowers[0]), "local-")
+	mnt, err := os.MkdirTemp(img.WorkDir(), "local-")
 	if err != nil {
 		return err
 	}
