@@ -16,6 +16,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/internal/lock"
+	"github.com/stevedore-build/stevedore/layers"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -46,6 +47,9 @@ type Builder struct {
 	FetchStepPins string
 	// Limits bound what one RUN may take of the host.
 	Limits RunLimits
+	// CacheMounts holds the directories of RUN --mount=type=cache, which
+	// persist between builds; "" refuses cache mounts.
+	CacheMounts string
 }
 
 // RunLimits bound one RUN step. Zero fields mean no bound, except
@@ -85,6 +89,20 @@ type Image struct {
 	Layers   []*Layer
 	Platform ocispec.Platform
 	work     *lock.Dir
+	d        *dispatcher // unpacks image layers no step mounted (MountRootfs)
+}
+
+// WorkDir is the build's own scratch directory, removed by Close.
+func (img *Image) WorkDir() string { return img.work.Path }
+
+// MountRootfs mounts the image's filesystem read-only at target (an
+// existing empty directory), unpacking the base image layers no build step
+// needed, and returns the function that unmounts it.
+func (img *Image) MountRootfs(ctx context.Context, target string) (unmount func() error, err error) {
+	if err := img.d.materialize(ctx, img.Layers); err != nil {
+		return nil, err
+	}
+	return layers.MountReadOnly(lowerDirs(img.Layers), target)
 }
 
 // Close removes the build's work directory (unmounting what is left in it)
@@ -139,7 +157,7 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	}
 	tgt := p.target
 	d.finalize(tgt)
-	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd}, nil
+	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd, d: d}, nil
 }
 
 // WorkPrefix names the scratch directories of builds in a work dir.
@@ -276,6 +294,14 @@ func (d *dispatcher) dispatch(ctx context.Context, s *stageState, cmd instructio
 		return d.dispatchCopy(ctx, s, copyFromAdd(c))
 	case *instructions.RunCommand:
 		return d.dispatchRun(ctx, s, c)
+	case *instructions.ExposeCommand:
+		return d.dispatchExpose(s, c)
+	case *instructions.VolumeCommand:
+		return d.dispatchVolume(s, c)
+	case *instructions.StopSignalCommand:
+		return d.dispatchStopSignal(s, c)
+	case *instructions.HealthCheckCommand:
+		return d.dispatchHealthcheck(s, c)
 	default:
 		return fmt.Errorf("%s is not supported by stevedore", cmd.Name())
 	}

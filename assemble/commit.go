@@ -28,6 +28,13 @@ func lowerDirs(ls []*Layer) []string {
 // With a cache, ck (the instruction's key on top of the stage's chain)
 // selects a cached result instead, and a new result is published there.
 func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op func(root string) error) error {
+	return d.commitLinked(ctx, s, ck, false, op)
+}
+
+// commitLinked is commit; with linked (COPY --link), op runs on an empty
+// filesystem and its result is stacked on the stage as a layer of its
+// own, as BuildKit's merge of a scratch copy does.
+func (d *dispatcher) commitLinked(ctx context.Context, s *stageState, ck string, linked bool, op func(root string) error) error {
 	if ck != "" {
 		if d.useCached(s, ck) {
 			return nil
@@ -50,6 +57,9 @@ func (d *dispatcher) commit(ctx context.Context, s *stageState, ck string, op fu
 		return err
 	}
 	lowers := lowerDirs(s.layers)
+	if linked {
+		lowers = nil
+	}
 	unmount, err := layers.Mount(lowers, upper, work, merged)
 	if err != nil {
 		return fmt.Errorf("mount stage filesystem: %w", err)

@@ -23,14 +23,21 @@ type copySpec struct {
 	from  string
 	chown string
 	chmod string
+	// exclude are --exclude patterns; parents is --parents; link is
+	// --link (a layer copied onto nothing, merged on top).
+	exclude []string
+	parents bool
+	link    bool
 }
 
 func copyFromCopy(c *instructions.CopyCommand) copySpec {
-	return copySpec{cmd: c, sd: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod}
+	return copySpec{cmd: c, sd: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod,
+		exclude: c.ExcludePatterns, parents: c.Parents, link: c.Link}
 }
 
 func copyFromAdd(c *instructions.AddCommand) copySpec {
-	return copySpec{cmd: c, isAdd: true, sd: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod}
+	return copySpec{cmd: c, isAdd: true, sd: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod,
+		exclude: c.ExcludePatterns, link: c.Link}
 }
 
 // copyMode is a parsed --chmod: an octal mode or a symbolic one.
@@ -62,6 +69,9 @@ func (c copySpec) commitMessage() string {
 	} else {
 		b.WriteString("COPY")
 	}
+	if c.parents {
+		b.WriteString(" --parents")
+	}
 	if c.chown != "" {
 		b.WriteString(" --chown=" + c.chown)
 	}
@@ -89,6 +99,11 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 	if err != nil {
 		return err
 	}
+	// --link with --chmod is a plain copy in v0.34.2 (dispatchCopy).
+	link := c.link && c.chmod == ""
+	if c.link && c.chown != "" && chownByName(c.chown) {
+		return fmt.Errorf("--chown=%s: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead", c.chown)
+	}
 	src, err := d.resolveSource(ctx, s, c)
 	if err != nil {
 		return err
@@ -110,18 +125,22 @@ func (d *dispatcher) dispatchCopy(ctx context.Context, s *stageState, c copySpec
 		if err != nil {
 			return err
 		}
-		return d.commit(ctx, s, ck, func(root string) error {
+		return d.commitLinked(ctx, s, ck, link, func(root string) error {
 			u, err := resolveChown(root, c.chown)
 			if err != nil {
 				return err
 			}
 			for _, src := range c.sd.SourcePaths {
-				src, err := system.NormalizePath("/", src, "linux", false)
+				src, include, required, err := parentsSource(src, c.parents)
 				if err != nil {
 					return err
 				}
+				if err := checkRequired(srcRoot, required); err != nil {
+					return err
+				}
 				op := copyOp{srcRoot: srcRoot, src: src, destRoot: root, dest: dest, mode: mode, user: u,
-					fromContext: fromContext, unpack: c.isAdd, wildcard: true, dirContents: true, followLinks: true}
+					fromContext: fromContext, unpack: c.isAdd, wildcard: true, dirContents: true, followLinks: true,
+					include: include, exclude: c.exclude}
 				if err := op.run(ctx); err != nil {
 					return err
 				}
@@ -254,7 +273,8 @@ func (d *dispatcher) copyKey(s *stageState, c copySpec, dest, srcRoot, srcChain 
 		}
 		src = "files:" + h
 	}
-	fields := []string{"COPY", fmt.Sprint(c.isAdd), c.commitMessage(), dest, s.workdir, src}
+	fields := []string{"COPY", fmt.Sprint(c.isAdd), c.commitMessage(), dest, s.workdir, src,
+		fmt.Sprint(c.link && c.chmod == ""), joinFields(c.exclude)}
 	for _, h := range c.sd.SourceContents {
 		fields = append(fields, h.Path, h.Data)
 	}

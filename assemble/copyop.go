@@ -33,6 +33,8 @@ type copyOp struct {
 	wildcard       bool
 	dirContents    bool
 	followLinks    bool
+	include        []string // COPY --parents pattern
+	exclude        []string // COPY --exclude patterns
 }
 
 // run is BuildKit's docopy.
@@ -45,6 +47,8 @@ func (o copyOp) run(ctx context.Context) error {
 		ci.Mode = o.mode.mode
 		ci.ModeStr = o.mode.modeStr
 		ci.CopyDirContents = o.dirContents
+		ci.IncludePatterns = o.include
+		ci.ExcludePatterns = o.exclude
 		ci.FollowLinks = o.followLinks
 		ci.XAttrErrorHandler = func(dst, src, key string, err error) error {
 			log.Println(err)

@@ -21,6 +21,12 @@ func (p *plan) linkSources(t Target) error {
 			}
 		}
 		for _, cmd := range s.commands {
+			if r, ok := cmd.(*instructions.RunCommand); ok {
+				if err := p.linkMounts(s, r, t, extra); err != nil {
+					return err
+				}
+				continue
+			}
 			c, ok := cmd.(*instructions.CopyCommand)
 			if !ok || c.From == "" {
 				continue
@@ -35,6 +41,25 @@ func (p *plan) linkSources(t Target) error {
 			}
 			s.deps = append(s.deps, src)
 		}
+	}
+	return nil
+}
+
+// linkMounts adds the stages, contexts and images a RUN's --mount
+// from= flags read to the stage's dependencies, as dispatchRunMounts does.
+func (p *plan) linkMounts(s *stageState, r *instructions.RunCommand, t Target, extra map[string]*stageState) error {
+	if err := r.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+		return cmdErr(p.path, r, "%v", err)
+	}
+	for _, m := range instructions.GetMounts(r) {
+		if m.From == "" {
+			continue
+		}
+		src, err := p.copySource(s, &instructions.CopyCommand{From: m.From}, t, extra)
+		if err != nil {
+			return cmdErr(p.path, r, "RUN --mount from=%s: %v", m.From, err)
+		}
+		s.deps = append(s.deps, src)
 	}
 	return nil
 }

@@ -86,7 +86,12 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 	history := "RUN " + runCommandString(args, s.args, s.env)
 	network := instructions.GetNetwork(c)
 	outbound := d.t.NetworkForFetchSteps && network != instructions.NetworkNone
-	ck := d.runKey(s, args, network)
+	rm, err := d.prepareMounts(ctx, s, c)
+	if err != nil {
+		return err
+	}
+	defer rm.close()
+	ck := d.runKey(s, args, network, rm.key)
 	if network != instructions.NetworkNone {
 		if ok, err := d.recordedFetchStep(ctx, s, ck); ok || err != nil {
 			if err == nil {
@@ -99,7 +104,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 		fmt.Fprintf(d.log, "[%s] this fetch step runs with outbound network access (its own network namespace; the host's loopback is out of reach)\n", s.name)
 	}
 	err = d.commit(ctx, s, ck, func(root string) error {
-		return d.runInSandbox(ctx, s, root, args, network, outbound)
+		return d.runInSandbox(ctx, s, root, args, network, outbound, rm.mounts)
 	})
 	if err != nil {
 		return err
@@ -115,17 +120,21 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 
 // runKey is a RUN's cache key: argv, environment, working directory,
 // user, limits and network mode.
-func (d *dispatcher) runKey(s *stageState, args []string, network string) string {
+func (d *dispatcher) runKey(s *stageState, args []string, network string, mounts []string) string {
 	var limits []string
 	for _, u := range d.t.Ulimits {
 		limits = append(limits, u.String())
 	}
-	return d.cacheKey("RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network)
+	fields := []string{"RUN", joinFields(args), joinFields(s.env.toArray()), s.workdir, s.user, joinFields(limits), network}
+	if len(mounts) > 0 {
+		fields = append(fields, "mounts", joinFields(mounts))
+	}
+	return d.cacheKey(fields...)
 }
 
 // runInSandbox runs args on root and turns a non-zero exit into an error
 // that says, for a RUN without --network=none, that it had no network.
-func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, outbound bool) error {
+func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root string, args []string, network string, outbound bool, mounts []sandbox.Mount) error {
 	lim := d.b.Limits
 	out := d.log
 	if lim.LogBytes > 0 {
@@ -142,6 +151,7 @@ func (d *dispatcher) runInSandbox(ctx context.Context, s *stageState, root strin
 		Rlimits:         d.t.Ulimits,
 		PidsLimit:       lim.PidsLimit,
 		OutboundNetwork: outbound,
+		Mounts:          mounts,
 		Stdout:          out,
 		Stderr:          out,
 	})

@@ -128,3 +128,29 @@ func TestDependencyUnpackedOnceAndLazily(t *testing.T) {
 		t.Errorf("temporary snapshot dirs left: %v", tmp)
 	}
 }
+
+// MountRootfs shows an image whose layers no step unpacked (a final stage
+// FROM a dependency with only metadata instructions): type=local reads it.
+func TestMountRootfsUnpacksUntouchedBaseLayers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("overlay mounts need root")
+	}
+	images := map[string]string{"stagex/core-base": baseLayout(t)}
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "Containerfile"), []byte("FROM stagex/core-base\nENV X=1\n"), 0o644))
+	b := &Builder{WorkDir: t.TempDir(), Layers: OverlayLayers{}, Cache: &LayerCache{Dir: filepath.Join(t.TempDir(), "cache")}}
+	img, err := b.Build(context.Background(), Target{
+		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
+		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
+	})
+	must(t, err)
+	defer img.Close()
+	mnt := filepath.Join(img.WorkDir(), "rootfs")
+	must(t, os.Mkdir(mnt, 0o755))
+	unmount, err := img.MountRootfs(context.Background(), mnt)
+	must(t, err)
+	defer unmount()
+	if got, err := os.ReadFile(filepath.Join(mnt, "d/b")); err != nil || string(got) != "base b\n" {
+		t.Errorf("d/b = %q, %v; want the base image's file", got, err)
+	}
+}

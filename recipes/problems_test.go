@@ -49,7 +49,7 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		"packages/core/deps/Containerfile": "FROM scratch\nCOPY --from=stagex/core-missing /a /a\n",
 
 		"packages/core/instr/package.toml":  "[package]\nname = \"instr\"\n",
-		"packages/core/instr/Containerfile": "FROM scratch\nEXPOSE 80\nRUN --mount=type=cache,target=/c true\nCOPY --link a /b\n",
+		"packages/core/instr/Containerfile": "FROM scratch\nMAINTAINER someone\nRUN --mount=type=secret,id=c true\nADD --keep-git-dir=true a /b\n",
 
 		"packages/core/sub/package.toml":  "[package]\nname = \"sub\"\nsubpackages = [\"sub-doc\"]\n",
 		"packages/core/sub/Containerfile": "FROM scratch\n",
@@ -78,9 +78,9 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		"packages/core/hashes/package.toml:12: sources.nomirrors.mirrors: missing (required: a list of URL templates)",
 		"packages/core/hashes/package.toml:17: sources.placeholder.file: unknown placeholder {verison} in \"p-{verison}.tar\" (known: {version}, {version_under}, {version_dash}, {version_major}, {version_major_minor}, {version_strip_suffix}, {format})",
 		"packages/core/hashes/package.toml:18: sources.placeholder.mirrors: unknown placeholder {colour} in \"https://y.invalid/{colour}/{file}\" (known: {version}, {version_under}, {version_dash}, {version_major}, {version_major_minor}, {version_strip_suffix}, {format}, {file})",
-		"packages/core/instr/Containerfile:2: EXPOSE is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit",
-		"packages/core/instr/Containerfile:3: RUN --mount is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
-		"packages/core/instr/Containerfile:4: COPY --link is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
+		"packages/core/instr/Containerfile:2: MAINTAINER is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit",
+		"packages/core/instr/Containerfile:3: RUN --mount=type=secret is not supported by stevedore (bind, cache and tmpfs are); build this recipe with BuildKit",
+		"packages/core/instr/Containerfile:4: ADD --keep-git-dir is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
 		`packages/core/noname/package.toml:1: package.name: missing (required; must equal the directory name "noname")`,
 		`packages/core/plat/package.toml:3: package.platforms: entry 1 "linux" is not os/arch[/variant]`,
 		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc needs a stage "package-sub-doc" in packages/core/sub/Containerfile, which has no named stages`,

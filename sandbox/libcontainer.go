@@ -115,7 +115,7 @@ func (l *Libcontainer) Run(ctx context.Context, spec Spec) (res Result, err erro
 	if l.onRun != nil {
 		l.onRun(rd.ID)
 	}
-	stubs := findMountStubs(p.rootfs)
+	stubs := findMountStubs(p.rootfs, p.mounts)
 	if err := rd.saveStubs(stubs); err != nil {
 		return Result{}, err
 	}
@@ -190,6 +190,7 @@ func (l *Libcontainer) create(rd *runDir, p *prepared, netns string) (*libcontai
 	if err != nil {
 		return nil, nil, err
 	}
+	s.Mounts = append(s.Mounts, userMounts(p.mounts)...)
 	// Rootless (as root of a user namespace), cgroups cannot be created;
 	// libcontainer then runs without them, as docs/sandbox-notes.md found.
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: rd.ID, Spec: s, RootlessCgroups: userns.RunningInUserNS()})

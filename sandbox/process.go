@@ -29,6 +29,7 @@ type prepared struct {
 	stderr   io.Writer
 	outbound bool
 	pids     int64 // > 0: the cgroup pids limit
+	mounts   []Mount
 }
 
 // prepare validates spec against its rootfs before anything is created, so
@@ -46,9 +47,14 @@ func prepare(spec Spec) (*prepared, error) {
 			return nil, fmt.Errorf("run sandbox: environment entry %q: want KEY=VALUE", kv)
 		}
 	}
-	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, outbound: spec.OutboundNetwork, pids: spec.PidsLimit}
+	p := &prepared{rootfs: rootfs, args: spec.Args, env: withDefaultEnv(spec.Env), cwd: spec.Cwd, outbound: spec.OutboundNetwork, pids: spec.PidsLimit, mounts: spec.Mounts}
 	if p.pids == 0 {
 		p.pids = DefaultPidsLimit
+	}
+	for _, m := range spec.Mounts {
+		if !filepath.IsAbs(m.Dest) || (m.Type != "bind" && m.Type != "tmpfs") {
+			return nil, fmt.Errorf("run sandbox: mount %+v: want an absolute destination and type bind or tmpfs", m)
+		}
 	}
 	if p.cwd == "" {
 		p.cwd = "/"

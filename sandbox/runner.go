@@ -51,10 +51,29 @@ type Spec struct {
 	// host's loopback or abstract unix sockets. stevedore grants it only to
 	// explicitly allowed fetch steps; every other run has only lo.
 	OutboundNetwork bool
+	// Mounts are added after BuildKit's default mounts (RUN --mount).
+	// Mount points missing from the rootfs are created by the runtime and
+	// removed afterwards, as BuildKit's MountStubsCleaner removes them.
+	Mounts []Mount
 	// Stdout and Stderr receive the process's output; nil discards it.
 	// As under BuildKit, the process's fds 0, 1 and 2 are three pipes, and
 	// stdin is at end of file.
 	Stdout, Stderr io.Writer
+}
+
+// Mount is one extra mount of a run: a bind of a host directory or file,
+// or a tmpfs.
+type Mount struct {
+	// Dest is the absolute path inside the rootfs.
+	Dest string
+	// Type is "bind" or "tmpfs".
+	Type string
+	// Source is the host path of a bind.
+	Source string
+	// ReadOnly mounts it read-only.
+	ReadOnly bool
+	// Size limits a tmpfs, in bytes (0: the kernel's default).
+	Size int64
 }
 
 // Result is what is known about a process that ran.

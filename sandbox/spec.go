@@ -144,3 +144,26 @@ func thermalThrottlePaths() []string {
 	}
 	return out
 }
+
+// userMounts are RUN --mount's mounts as BuildKit's executor adds them:
+// binds with rbind (and ro), tmpfs with nosuid,nodev and a size.
+func userMounts(ms []Mount) []specs.Mount {
+	var out []specs.Mount
+	for _, m := range ms {
+		switch m.Type {
+		case "bind":
+			opts := []string{"rbind"}
+			if m.ReadOnly {
+				opts = append(opts, "ro")
+			}
+			out = append(out, specs.Mount{Destination: m.Dest, Type: "bind", Source: m.Source, Options: opts})
+		case "tmpfs":
+			opts := []string{"nosuid", "nodev"}
+			if m.Size > 0 {
+				opts = append(opts, "size="+strconv.FormatInt(m.Size, 10))
+			}
+			out = append(out, specs.Mount{Destination: m.Dest, Type: "tmpfs", Source: "tmpfs", Options: opts})
+		}
+	}
+	return out
+}

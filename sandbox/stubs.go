@@ -28,9 +28,13 @@ type mountStubs struct {
 // findMountStubs is the first half of BuildKit's MountStubsCleaner with
 // recursive=true (what the Dockerfile frontend asks for): for each name, the
 // path and each missing parent up to the rootfs.
-func findMountStubs(rootfs string) mountStubs {
+func findMountStubs(rootfs string, extra []Mount) mountStubs {
 	st := mountStubs{Rootfs: rootfs}
-	for _, name := range stubNames {
+	names := append([]string(nil), stubNames...)
+	for _, m := range extra {
+		names = append(names, m.Dest)
+	}
+	for _, name := range names {
 		p, err := securejoin.SecureJoin(rootfs, name)
 		if err != nil {
 			continue

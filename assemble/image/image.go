@@ -58,6 +58,10 @@ type Export struct {
 	// Annotations are the exporter's bare annotation.<key>=<value>
 	// options; BuildKit puts them on the image manifest only.
 	Annotations map[string]string
+	// SinglePlatform is a build without BUILDKIT_MULTI_PLATFORM (docker
+	// buildx build of one platform): index.json points at the manifest
+	// itself, with the platform, and there is no image index blob.
+	SinglePlatform bool
 }
 
 // StageXExport returns the export options StageX's Makefile passes for
@@ -81,7 +85,8 @@ func StageXExport(epoch time.Time, name, version string) Export {
 // layers it references.
 type Image struct {
 	// Config, Manifest and Index are the three JSON blobs; IndexJSON is
-	// the layout's index.json, which points at Index.
+	// the layout's index.json, which points at Index (at Manifest, and
+	// Index is nil, for a single-platform export).
 	Config, Manifest, Index, IndexJSON []byte
 	// ConfigDigest, ManifestDigest and IndexDigest are their sha256
 	// digests. ManifestDigest is the digest StageX records and signs.
@@ -114,6 +119,10 @@ func Assemble(in Input, exp Export) (*Image, error) {
 		return nil, err
 	}
 	img.ManifestDigest = sha256Hash(img.Manifest)
+	if exp.SinglePlatform {
+		img.IndexJSON, err = manifestIndexJSON(img.Manifest, in.Platform, exp)
+		return img, err
+	}
 	img.Index, err = indexBlob(img.Manifest, in.Platform)
 	if err != nil {
 		return nil, err

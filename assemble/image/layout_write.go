@@ -154,7 +154,7 @@ func writeBlobs(tmp string, img *Image) error {
 		h    v1.Hash
 		data []byte
 	}{{img.ConfigDigest, img.Config}, {img.ManifestDigest, img.Manifest}, {img.IndexDigest, img.Index}} {
-		if seen[b.h] {
+		if seen[b.h] || b.data == nil {
 			continue
 		}
 		seen[b.h] = true

@@ -110,6 +110,41 @@ func indexJSON(index []byte, exp Export) ([]byte, error) {
 	return dt, nil
 }
 
+// manifestIndexJSON is index.json of a single-platform export: the
+// manifest descriptor with the epoch as created time, the name and tag when
+// named (else the tag "latest" alone) and the normalised platform.
+func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) ([]byte, error) {
+	p := NormalizePlatform(platform)
+	ann := map[string]string{
+		ocispec.AnnotationCreated: exp.Epoch.UTC().Format(time.RFC3339),
+		ocispec.AnnotationRefName: "latest",
+	}
+	if exp.Name != "" {
+		full, tag, err := normalizeName(exp.Name)
+		if err != nil {
+			return nil, err
+		}
+		ann["io.containerd.image.name"] = full
+		ann[ocispec.AnnotationRefName] = tag
+	}
+	idx := ocispec.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: []ocispec.Descriptor{{
+			MediaType:   ocispec.MediaTypeImageManifest,
+			Digest:      digest.FromBytes(manifest),
+			Size:        int64(len(manifest)),
+			Annotations: ann,
+			Platform:    &p,
+		}},
+	}
+	dt, err := json.Marshal(idx)
+	if err != nil {
+		return nil, fmt.Errorf("marshal index.json: %w", err)
+	}
+	return dt, nil
+}
+
 // ociLayout is the oci-layout file's content.
 func ociLayout() []byte {
 	dt, _ := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})

@@ -44,6 +44,15 @@ type buildOptions struct {
 	PidsLimit    int64
 	RunLogLimit  sizeFlag
 	MinFreeSpace sizeFlag
+	// File mode: docker buildx build's flags (see buildfile.go).
+	File         string
+	BuildArgs    []string
+	BuildContext []string
+	Target       string
+	Tags         []string
+	Outputs      []string
+	Verify       string
+	CacheDir     string
 }
 
 // Defaults of the RUN limits.
@@ -70,7 +79,7 @@ func init() { register(newBuildCmd) }
 func newBuildCmd(g *globalOptions) *cobra.Command {
 	o := newBuildOptions()
 	cmd := &cobra.Command{
-		Use:   "build [TARGET...]",
+		Use:   "build [TARGET...] | build [-f FILE] [flags] CONTEXT",
 		Short: "Build targets and their dependencies into out/<stage>-<name>/",
 		Long: `build executes each selected target's Containerfile (and those of everything it
 depends on, in order) and writes out/<stage>-<name>/, an OCI image layout whose
@@ -78,15 +87,28 @@ manifest digest equals what BuildKit writes for the same recipe with StageX's
 flags. Sources must have been fetched (stevedore fetch); they are re-verified.
 Every RUN runs in an embedded sandbox without network. Each step and its
 output is printed prefixed with the target's name (--progress=plain) and kept
-in full in .stevedore/logs/<target>.log under the tree.`,
+in full in .stevedore/logs/<target>.log under the tree.
+
+With -f FILE, or a CONTEXT argument that is a path (".", "./app", "/src"),
+build runs one Containerfile outside a package tree, as docker buildx build
+does: the flags --build-arg, --build-context, --target, --platform, --tag,
+--output, --no-cache and --progress have buildx's names and meaning, and
+SOURCE_DATE_EPOCH (environment or --build-arg) is required: the output is
+BuildKit's with rewrite-timestamp=true. --verify sha256:... checks the
+result's manifest digest.`,
 		Example: `  stevedore build core-zlib
   stevedore build --bundle /media/usb/core-zlib.bundle core-zlib   # air-gapped
-  stevedore --tree examples build && stevedore --tree examples verify`,
+  stevedore --tree examples build && stevedore --tree examples verify
+  SOURCE_DATE_EPOCH=1 stevedore build -f Containerfile --output type=oci,rewrite-timestamp=true,dest=app.tar .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fileMode(cmd, args) {
+				return runBuildFile(cmd, o, args)
+			}
 			return runBuild(cmd, g, o, args)
 		},
 	}
 	f := cmd.Flags()
+	addFileFlags(f, o)
 	f.StringVar(&o.Platform, "platform", recipes.DefaultPlatform, "platform of packages that set none")
 	f.StringVar(&o.Progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.StringVar(&o.WorkDir, "work-dir", "", "scratch space for layers (default <tree>/.stevedore/work)")
@@ -214,7 +236,7 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	}
 	b := &assemble.Builder{Runner: runner, WorkDir: work, Layers: assemble.OverlayLayers{}, Limits: assemble.RunLimits{
 		PidsLimit: o.PidsLimit, LogBytes: int64(o.RunLogLimit), MinFreeBytes: int64(o.MinFreeSpace),
-	}}
+	}, CacheMounts: filepath.Join(work, "..", "cache", "mounts")}
 	if o.NoCache {
 		return b, "", nil
 	}
@@ -233,6 +255,11 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 // registries (with credentials from the containers/Docker auth files)
 // unless --offline.
 func newImageResolver(root string, o *buildOptions) (*imagestore.Resolver, error) {
+	return newImageResolverAt(filepath.Join(root, ".stevedore", "images"), filepath.Join(root, "stevedore.lock"), o)
+}
+
+// newImageResolverAt is newImageResolver with the store and lock file named.
+func newImageResolverAt(store, lock string, o *buildOptions) (*imagestore.Resolver, error) {
 	var srcs []imagestore.Source
 	for _, s := range o.ImageSources {
 		src, err := imagestore.ParseSource(s)
@@ -246,7 +273,7 @@ func newImageResolver(root string, o *buildOptions) (*imagestore.Resolver, error
 	}
 	return imagestore.New(imagestore.Options{
 		Sources: srcs, Offline: o.Offline, UpdateLock: o.UpdateLock, Insecure: o.Insecure,
-		StoreDir: filepath.Join(root, ".stevedore", "images"),
-		LockFile: filepath.Join(root, "stevedore.lock"),
+		StoreDir: store,
+		LockFile: lock,
 	})
 }

@@ -34,6 +34,10 @@ func lower(pos Pos, c instructions.Command) (Instruction, error) {
 		return lowerCopy(b, c)
 	case *instructions.AddCommand:
 		return lowerAdd(b, c)
+	case *instructions.ExposeCommand, *instructions.VolumeCommand, *instructions.StopSignalCommand, *instructions.HealthCheckCommand:
+		return &ImageConfig{base: b}, nil
+	case *instructions.OnbuildCommand:
+		return nil, fmt.Errorf("ONBUILD is not supported by stevedore: its triggers would run in images built FROM this one, which stevedore does not do; remove it or build this recipe with BuildKit")
 	}
 	return nil, fmt.Errorf("%s is not supported by stevedore (StageX recipes do not use it); remove it or build this recipe with BuildKit", b.keyword)
 }
@@ -61,8 +65,20 @@ func kvs(in instructions.KeyValuePairs) []KeyValue {
 
 func lowerRun(b base, c *instructions.RunCommand) (Instruction, error) {
 	for _, f := range c.FlagsUsed {
-		if f != "network" {
+		if f != "network" && f != "mount" {
 			return nil, unsupportedFlag("RUN", f)
+		}
+	}
+	// Mount flags are parsed when the command is expanded; the words
+	// themselves are expanded again when the stage runs.
+	if err := c.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+		return nil, err
+	}
+	for _, m := range instructions.GetMounts(c) {
+		switch m.Type {
+		case instructions.MountTypeBind, instructions.MountTypeCache, instructions.MountTypeTmpfs:
+		default:
+			return nil, fmt.Errorf("RUN --mount=type=%s is not supported by stevedore (bind, cache and tmpfs are); build this recipe with BuildKit", m.Type)
 		}
 	}
 	netw := instructions.GetNetwork(c)
@@ -77,14 +93,6 @@ func lowerRun(b base, c *instructions.RunCommand) (Instruction, error) {
 }
 
 func lowerCopy(b base, c *instructions.CopyCommand) (Instruction, error) {
-	switch {
-	case c.Link:
-		return nil, unsupportedFlag("COPY", "link")
-	case len(c.ExcludePatterns) > 0:
-		return nil, unsupportedFlag("COPY", "exclude")
-	case c.Parents:
-		return nil, unsupportedFlag("COPY", "parents")
-	}
 	return &Copy{
 		base: b, From: c.From, Chmod: c.Chmod, Chown: c.Chown,
 		Sources: c.SourcePaths, Heredocs: contents(c.SourceContents), Dest: c.DestPath,
@@ -93,14 +101,12 @@ func lowerCopy(b base, c *instructions.CopyCommand) (Instruction, error) {
 
 func lowerAdd(b base, c *instructions.AddCommand) (Instruction, error) {
 	switch {
-	case c.Link:
-		return nil, unsupportedFlag("ADD", "link")
-	case len(c.ExcludePatterns) > 0:
-		return nil, unsupportedFlag("ADD", "exclude")
 	case c.KeepGitDir != nil:
 		return nil, unsupportedFlag("ADD", "keep-git-dir")
-	case c.Checksum != "":
-		return nil, unsupportedFlag("ADD", "checksum")
+	case c.Checksum != "" && len(c.SourcePaths) != 1:
+		return nil, fmt.Errorf("ADD --checksum: checksum can't be specified for multiple sources")
+	case c.Checksum != "" && !isRemote(c.SourcePaths[0]):
+		return nil, fmt.Errorf("ADD --checksum: checksum requires HTTP(S) or Git sources (BuildKit refuses it for local files too)")
 	case c.Unpack != nil:
 		return nil, unsupportedFlag("ADD", "unpack")
 	}

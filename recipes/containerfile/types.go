@@ -129,6 +129,13 @@ type Cmd struct {
 	PrependShell bool
 }
 
+// ImageConfig is an instruction that only sets a field of the image
+// config: EXPOSE, VOLUME, STOPSIGNAL or HEALTHCHECK (the executor reads
+// the BuildKit command itself).
+type ImageConfig struct {
+	base
+}
+
 // Network modes of RUN --network.
 const (
 	NetworkDefault = "default"

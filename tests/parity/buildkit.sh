@@ -8,6 +8,9 @@
 #   buildkit.sh start [WORKDIR]        start a private buildkitd, print BUILDKIT_HOST=unix://...
 #   buildkit.sh stop  [WORKDIR]        stop it, unmount and remove its state
 #   buildkit.sh build [options]        StageX's `docker build` of one target, as buildctl
+#   buildkit.sh buildctl [--addr A] [--workdir W] -- ARGS...
+#                                      buildctl ARGS against the daemon (docker buildx
+#                                      build's equivalent calls; see buildkitref.Buildx)
 #
 # build options (see docs/buildkit-output.md "Running the reference"):
 #   --context DIR          main build context (packages/<stage>/<origin>)        required
@@ -242,6 +245,25 @@ build() {
 	echo "$dest"
 }
 
+# buildctl runs buildctl with the daemon's address and the caller's arguments.
+buildctl_cmd() {
+	addr="" work=$(default_workdir)
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		[ $# -ge 2 ] || die "buildctl: $1 needs a value"
+		case "$1" in
+		--addr) addr=$2 ;;
+		--workdir) work=$2 ;;
+		*) die "buildctl: unknown option $1" ;;
+		esac
+		shift 2
+	done
+	[ "${1:-}" = -- ] || die "buildctl: want -- before the buildctl arguments"
+	shift
+	host=$(addr_of "$addr" "$work")
+	bin=$(ensure)
+	"$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)"
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -249,6 +271,7 @@ ensure) ensure ;;
 start) start "$@" ;;
 stop) stop "$@" ;;
 build) build "$@" ;;
+buildctl) buildctl_cmd "$@" ;;
 *)
 	echo "usage: $0 ensure | start [WORKDIR] | stop [WORKDIR] | build --context DIR --name NAME --dest DIR [...]" >&2
 	exit 2
