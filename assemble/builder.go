@@ -157,6 +157,10 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	}
 	tgt := p.target
 	d.finalize(tgt)
+	// Only the output's layers become blobs.
+	if err := d.ensureBlobs(ctx, tgt.layers); err != nil {
+		return nil, err
+	}
 	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd, d: d}, nil
 }
 

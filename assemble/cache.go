@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,7 +19,7 @@ import (
 
 // cacheFormat is part of every cache key: bump it whenever stevedore's
 // output for the same inputs could change.
-const cacheFormat = "stevedore-layer-cache-v1"
+const cacheFormat = "stevedore-layer-cache-v2"
 
 // LayerCache keeps the result of every layer-producing instruction (the
 // layer directory and its blob) under a key of everything that can change
@@ -37,10 +38,12 @@ type LayerCache struct {
 	verified map[string]bool // entries checked by this process
 }
 
-// cacheEntry is <Dir>/<key[:24]>/: f/ (overlay layer dir), blob,
-// meta.json. Names are short because overlayfs lowerdir options are
-// limited to a page on kernels before 6.8 (see layers.Mount); the full key
-// is in meta.json and must match.
+// cacheEntry is <Dir>/<key[:24]>/: f/ (overlay layer dir), meta.json and,
+// once an output contained the layer, its blob (described by meta.json
+// when it was published with the entry, else by blob.json). Names are
+// short because overlayfs lowerdir options are limited to a page on
+// kernels before 6.8 (see layers.Mount); the full key is in meta.json and
+// must match.
 type cacheMeta struct {
 	Key    string `json:"key"`
 	Digest string `json:"digest"`
@@ -75,12 +78,16 @@ func (c *LayerCache) get(k string) (l *Layer, ok bool, problem error) {
 	if json.Unmarshal(data, &m) != nil || m.Key != k {
 		return nil, false, nil
 	}
-	dg, err1 := v1.NewHash(m.Digest)
-	di, err2 := v1.NewHash(m.DiffID)
-	if err1 != nil || err2 != nil {
-		return nil, false, nil
+	l = &Layer{Dir: filepath.Join(dir, "f"), key: k}
+	if m.Digest != "" {
+		b, ok := m.blob(dir)
+		if !ok {
+			return nil, false, nil
+		}
+		l.Blob = b
+	} else if b, ok := c.blob(k); ok {
+		l.Blob = b
 	}
-	l = &Layer{Dir: filepath.Join(dir, "f"), Blob: Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}}
 	if err := c.verify(k, dir, m); err != nil {
 		c.discard(dir)
 		return nil, false, fmt.Errorf("cache entry %s is damaged (%v); removed it, the step runs again", dir, err)
@@ -88,8 +95,86 @@ func (c *LayerCache) get(k string) (l *Layer, ok bool, problem error) {
 	return l, true, nil
 }
 
-// verify checks an entry once per process: the blob's size and digest, and
-// the layer directory's treeDigest.
+// blob is the entry's blob as m describes it.
+func (m cacheMeta) blob(dir string) (Blob, bool) {
+	dg, err1 := v1.NewHash(m.Digest)
+	di, err2 := v1.NewHash(m.DiffID)
+	if err1 != nil || err2 != nil {
+		return Blob{}, false
+	}
+	return Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}, true
+}
+
+// blobMetaName is the file that describes a blob added to an entry after
+// it was published (an entry published without one: its layer was not in
+// any output yet).
+const blobMetaName = "blob.json"
+
+// blob returns the blob of entry k when one was written.
+func (c *LayerCache) blob(k string) (Blob, bool) {
+	dir := c.entry(k)
+	data, err := os.ReadFile(filepath.Join(dir, blobMetaName))
+	if err != nil {
+		return Blob{}, false
+	}
+	var m cacheMeta
+	if json.Unmarshal(data, &m) != nil || m.Key != k {
+		return Blob{}, false
+	}
+	b, ok := m.blob(dir)
+	if !ok {
+		return Blob{}, false
+	}
+	if err := verifyBlob(b.Path, m); err != nil {
+		return Blob{}, false // written again by the caller
+	}
+	return b, true
+}
+
+// putBlob adds b (a file on the cache's filesystem) to entry k: the blob
+// first, made durable, then blob.json, written atomically, which is what
+// makes it count. Concurrent builds write identical files.
+func (c *LayerCache) putBlob(k string, b Blob) (Blob, error) {
+	dir := c.entry(k)
+	dst := filepath.Join(dir, "blob")
+	f, err := os.Open(b.Path)
+	if err != nil {
+		return Blob{}, err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return Blob{}, err
+	}
+	if err := os.Rename(b.Path, dst); err != nil {
+		return Blob{}, fmt.Errorf("cache layer blob: %w", err)
+	}
+	meta, _ := json.Marshal(cacheMeta{Key: k, Digest: b.Digest.String(), DiffID: b.DiffID.String(), Size: b.Size})
+	if err := atomicfile.Write(filepath.Join(dir, blobMetaName), func(w io.Writer) error { _, err := w.Write(meta); return err }); err != nil {
+		return Blob{}, fmt.Errorf("cache layer blob: %w", err)
+	}
+	b.Path = dst
+	return b, nil
+}
+
+// verifyBlob checks a blob file's size and digest against m.
+func verifyBlob(path string, m cacheMeta) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Size() != m.Size {
+		return fmt.Errorf("blob is %d bytes, want %d", fi.Size(), m.Size)
+	}
+	if got, err := fileDigest(path); err != nil || got != m.Digest {
+		return fmt.Errorf("blob digest %s (%v), want %s", got, err, m.Digest)
+	}
+	return nil
+}
+
+// verify checks an entry once per process: the blob's size and digest
+// (when the entry was published with one), and the layer directory's
+// treeDigest.
 func (c *LayerCache) verify(k, dir string, m cacheMeta) error {
 	c.mu.Lock()
 	done := c.verified[k]
@@ -97,15 +182,10 @@ func (c *LayerCache) verify(k, dir string, m cacheMeta) error {
 	if done {
 		return nil
 	}
-	fi, err := os.Stat(filepath.Join(dir, "blob"))
-	if err != nil {
-		return err
-	}
-	if fi.Size() != m.Size {
-		return fmt.Errorf("blob is %d bytes, want %d", fi.Size(), m.Size)
-	}
-	if got, err := fileDigest(filepath.Join(dir, "blob")); err != nil || got != m.Digest {
-		return fmt.Errorf("blob digest %s (%v), want %s", got, err, m.Digest)
+	if m.Digest != "" {
+		if err := verifyBlob(filepath.Join(dir, "blob"), m); err != nil {
+			return err
+		}
 	}
 	if m.Tree == "" {
 		return fmt.Errorf("no layer directory digest (an entry of an older stevedore)")
@@ -173,14 +253,19 @@ func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 	if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
-	if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
-		return nil, fmt.Errorf("cache layer: %w", err)
+	m := cacheMeta{Key: k}
+	if l.Blob.Path != "" {
+		if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
+			return nil, fmt.Errorf("cache layer: %w", err)
+		}
+		m.Digest, m.DiffID, m.Size = l.Blob.Digest.String(), l.Blob.DiffID.String(), l.Blob.Size
 	}
 	tree, err := treeDigest(filepath.Join(tmp, "f"))
 	if err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
-	meta, _ := json.Marshal(cacheMeta{Key: k, Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String(), Size: l.Blob.Size, Tree: tree})
+	m.Tree = tree
+	meta, _ := json.Marshal(m)
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/stevedore-build/stevedore/layers"
 )
@@ -73,22 +74,68 @@ func (d *dispatcher) commitLinked(ctx context.Context, s *stageState, ck string,
 	if opErr != nil {
 		return opErr
 	}
+	l := &Layer{Dir: upper, below: slices.Clone(s.layers)}
+	if linked {
+		// The differ compares a --link layer with nothing; its blob is
+		// written now, so that a cached entry never needs to know.
+		l.below = nil
+		if err := d.ensureBlob(ctx, l); err != nil {
+			return err
+		}
+	}
+	if ck != "" && d.b.Cache != nil {
+		below := l.below
+		if l, err = d.b.Cache.put(ck, l); err != nil {
+			return err
+		}
+		l.below = below
+	}
+	s.layers = append(s.layers, l)
+	s.chain = ck
+	return nil
+}
+
+// ensureBlob writes the layer's blob unless it has one: from its cache
+// entry when a build wrote it there before, else by running the differ
+// on its directory against the layers below it (published to the cache
+// entry for the next build).
+func (d *dispatcher) ensureBlob(ctx context.Context, l *Layer) error {
+	if l.Blob.Path != "" {
+		return nil
+	}
+	if l.key != "" {
+		if b, ok := d.b.Cache.blob(l.key); ok {
+			l.Blob = b
+			return nil
+		}
+	}
+	if err := d.materialize(ctx, l.below); err != nil {
+		return err
+	}
 	blobDir := filepath.Join(d.work, "blobs")
 	if err := os.MkdirAll(blobDir, 0o755); err != nil {
 		return err
 	}
-	blob, err := d.b.Layers.Commit(ctx, lowers, upper, blobDir, d.t.Epoch)
+	b, err := d.b.Layers.Commit(ctx, lowerDirs(l.below), l.Dir, blobDir, d.t.Epoch)
 	if err != nil {
 		return fmt.Errorf("write layer: %w", err)
 	}
-	l := &Layer{Dir: upper, Blob: blob}
-	if ck != "" && d.b.Cache != nil {
-		if l, err = d.b.Cache.put(ck, l); err != nil {
+	if l.key != "" {
+		if b, err = d.b.Cache.putBlob(l.key, b); err != nil {
 			return err
 		}
 	}
-	s.layers = append(s.layers, l)
-	s.chain = ck
+	l.Blob = b
+	return nil
+}
+
+// ensureBlobs writes the blobs of every layer of ls that lacks one.
+func (d *dispatcher) ensureBlobs(ctx context.Context, ls []*Layer) error {
+	for _, l := range ls {
+		if err := d.ensureBlob(ctx, l); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -106,7 +153,13 @@ func (d *dispatcher) useCached(s *stageState, ck string) bool {
 	if !ok {
 		return false
 	}
-	fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
+	if l.Blob.Path != "" {
+		fmt.Fprintf(d.log, "[%s] cached %s\n", s.name, l.Blob.DiffID)
+	} else {
+		// No output contained this layer yet: it has no blob, no diffID.
+		fmt.Fprintf(d.log, "[%s] cached layer %s\n", s.name, filepath.Base(d.b.Cache.entry(full)))
+	}
+	l.below = slices.Clone(s.layers)
 	s.layers = append(s.layers, l)
 	s.chain = full
 	return true

@@ -11,11 +11,14 @@ import (
 // recordFetchStep keeps the layer a fetch step (a RUN that had the network)
 // just made, under its cache key, as a blob and its metadata: what a bundle
 // carries so that an offline build can reuse it.
-func (d *dispatcher) recordFetchStep(s *stageState) error {
+func (d *dispatcher) recordFetchStep(ctx context.Context, s *stageState) error {
 	if d.b.FetchSteps == "" || s.chain == "" {
 		return nil
 	}
 	l := s.layers[len(s.layers)-1]
+	if err := d.ensureBlob(ctx, l); err != nil {
+		return err
+	}
 	if d.b.FetchStepPins != "" {
 		if err := pinFetchStep(d.b.FetchStepPins, s.chain, fetchPin{Digest: l.Blob.Digest.String(), DiffID: l.Blob.DiffID.String()}); err != nil {
 			return fmt.Errorf("record fetch step: %w", err)

@@ -110,7 +110,7 @@ func (d *dispatcher) dispatchRun(ctx context.Context, s *stageState, c *instruct
 		return err
 	}
 	if outbound {
-		if err := d.recordFetchStep(s); err != nil {
+		if err := d.recordFetchStep(ctx, s); err != nil {
 			return err
 		}
 	}

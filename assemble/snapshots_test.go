@@ -32,6 +32,10 @@ func buildWith(t *testing.T, b *Builder, cf string, images map[string]string) []
 	must(t, os.WriteFile(filepath.Join(dir, "Containerfile"), []byte(cf), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "a"), []byte("a\n"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "b"), []byte("b\n"), 0o600))
+	// The same context in every call, to the cache too (it hashes times).
+	for _, f := range []string{"Containerfile", "a", "b"} {
+		must(t, os.Chtimes(filepath.Join(dir, f), time.Unix(1000, 0), time.Unix(1000, 0)))
+	}
 	img, err := b.Build(context.Background(), Target{
 		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
 		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
@@ -152,5 +156,50 @@ func TestMountRootfsUnpacksUntouchedBaseLayers(t *testing.T) {
 	defer unmount()
 	if got, err := os.ReadFile(filepath.Join(mnt, "d/b")); err != nil || string(got) != "base b\n" {
 		t.Errorf("d/b = %q, %v; want the base image's file", got, err)
+	}
+}
+
+// countingCommits counts the layers a build turns into blobs.
+type countingCommits struct {
+	OverlayLayers
+	commits *atomic.Int32
+}
+
+func (c countingCommits) Commit(ctx context.Context, lowers []string, upper, blobDir string, epoch time.Time) (Blob, error) {
+	c.commits.Add(1)
+	return c.OverlayLayers.Commit(ctx, lowers, upper, blobDir, epoch)
+}
+
+// Only the output's layers become blobs: a build stage's layers never do,
+// until a later build outputs that stage, which writes them once into the
+// cache entries; the image is the same as an uncached build's.
+func TestOnlyOutputLayersBecomeBlobs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("overlay mounts need root")
+	}
+	var n atomic.Int32
+	cache := &LayerCache{Dir: filepath.Join(t.TempDir(), "cache")}
+	work := t.TempDir()
+	b := func() *Builder { return &Builder{WorkDir: work, Layers: countingCommits{commits: &n}, Cache: cache} }
+	pkg := "FROM scratch AS build\nCOPY a /x/a\nCOPY b /x/b\nFROM scratch AS package\nCOPY --from=build /x/a /a\n"
+	steps := []struct {
+		name, cf string
+		commits  int32
+	}{
+		{"the package stage's one layer", pkg, 1},
+		{"all cached", pkg, 0},
+		{"the build stage as output: its two layers, once", pkg + "FROM build\n", 2},
+		{"then cached too", pkg + "FROM build\n", 0},
+	}
+	for _, st := range steps {
+		n.Store(0)
+		ids := buildWith(t, b(), st.cf, nil)
+		if got := n.Load(); got != st.commits {
+			t.Errorf("%s: %d layer blobs written, want %d", st.name, got, st.commits)
+		}
+		uncached := buildWith(t, &Builder{WorkDir: t.TempDir(), Layers: OverlayLayers{}}, st.cf, nil)
+		if !slices.Equal(ids, uncached) {
+			t.Errorf("%s: layers %v, uncached %v", st.name, ids, uncached)
+		}
 	}
 }

@@ -19,6 +19,14 @@ type Layer struct {
 	Blob Blob
 	// FromBase is set for layers reused byte for byte from a base image.
 	FromBase bool
+
+	// A layer's blob is written only when an image that contains it is
+	// assembled (dispatcher.ensureBlob): the layers of build stages that
+	// no output contains never become tar or gzip. Until then Blob.Path is
+	// "", below is the stack the differ compares Dir against, and key is
+	// the layer's cache entry ("" without a cache).
+	below []*Layer
+	key   string
 }
 
 // Blob is a compressed layer file and its digests.

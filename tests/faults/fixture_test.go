@@ -174,8 +174,13 @@ func (f *fixture) forget(target string, layerDigests ...string) {
 		if err != nil || json.Unmarshal(data, &m) != nil {
 			continue
 		}
+		// A blob written after the entry is described by blob.json.
+		if data, err := os.ReadFile(filepath.Join(e, "blob.json")); err == nil {
+			json.Unmarshal(data, &m)
+		}
 		for _, d := range layerDigests {
-			if m.Digest == d || m.DiffID == d {
+			// "layer <entry>": a cached layer that had no blob yet.
+			if m.Digest == d || m.DiffID == d || d == "layer "+filepath.Base(e) {
 				if err := os.RemoveAll(e); err != nil {
 					f.t.Fatalf("forget layer %s: %v", d, err)
 				}
