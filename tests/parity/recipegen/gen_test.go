@@ -81,3 +81,19 @@ func snapshot(t *testing.T, root string) []string {
 	}
 	return out
 }
+
+var (
+	writeDir  = flag.String("write", "", "TestWrite: write the tree of -seed here, to build it by hand")
+	writeSeed = flag.Int64("seed", 1, "TestWrite: the seed")
+)
+
+// TestWrite writes one seed's tree when -write is given:
+// go test ./tests/parity/recipegen -run TestWrite -write /tmp/t -seed 5
+func TestWrite(t *testing.T) {
+	if *writeDir == "" {
+		t.Skip("no -write")
+	}
+	if err := Generate(*writeSeed).Write(*writeDir, "/bin/busybox"); err != nil {
+		t.Fatal(err)
+	}
+}

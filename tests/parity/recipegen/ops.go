@@ -46,19 +46,26 @@ func (sg *stageGen) anyPath() string {
 	return pick(sg.gen, opLinks)
 }
 
+// writable guards an operation that opens p: only a regular file or a
+// missing one, never a fifo (opening it would block the build forever)
+// or a device node.
+func writable(p string) string { return fmt.Sprintf("{ [ -f %s ] || [ ! -e %s ]; } && ", p, p) }
+
 // op returns one file operation as a shell command.
 func (sg *stageGen) op(c *cur) string {
 	f, f2 := q(pick(sg.gen, opFiles)), q(pick(sg.gen, opFiles))
+	wf := writable(f)
 	d := q(pick(sg.gen, opDirs))
 	a := q(sg.anyPath())
 	w := q(pick(sg.gen, words))
 	switch sg.r.IntN(26) {
 	case 0, 1:
-		return fmt.Sprintf("mkdir -p \"$(dirname %s)\" && echo %s > %s", f, w, f)
+		return fmt.Sprintf("mkdir -p \"$(dirname %s)\" && %secho %s > %s", f, wf, w, f)
 	case 2:
-		return fmt.Sprintf("echo %s >> %s", w, f)
+		return fmt.Sprintf("%secho %s >> %s", wf, w, f)
 	case 3:
-		return fmt.Sprintf(": > %s", f)
+		// Not ":": a redirection error of a special built-in exits the shell.
+		return fmt.Sprintf("%strue > %s", wf, f)
 	case 4:
 		return fmt.Sprintf("rm -f %s", a)
 	case 5:
@@ -89,7 +96,7 @@ func (sg *stageGen) op(c *cur) string {
 		return fmt.Sprintf("mkfifo %s", f)
 	case 17:
 		if sg.chance(0.5) {
-			return fmt.Sprintf("mknod %s %s", f, pick(sg.gen, []string{"c 1 3", "b 7 0", "c 5 1"}))
+			return fmt.Sprintf("mknod %s %s", f, pick(sg.gen, []string{"c 1 3", "b 7 0", "c 1 5"}))
 		}
 		return fmt.Sprintf("touch %s", f)
 	case 18, 19:
@@ -97,17 +104,17 @@ func (sg *stageGen) op(c *cur) string {
 	case 20:
 		return fmt.Sprintf("touch -h -d %s %s", pick(sg.gen, opTimes), q(pick(sg.gen, opLinks)))
 	case 21:
-		return fmt.Sprintf("truncate -s %d %s", pick(sg.gen, []int{0, 4096, 100000}), f)
+		return fmt.Sprintf("%struncate -s %d %s", wf, pick(sg.gen, []int{0, 4096, 100000}), f)
 	case 22:
-		return fmt.Sprintf("printf '\\000\\001%%s' x > %s", f)
+		return fmt.Sprintf("%sprintf '\\000\\001%%s' x > %s", wf, f)
 	case 23:
-		return fmt.Sprintf("seq 1 %d > %s", pick(sg.gen, []int{3, 500}), f)
+		return fmt.Sprintf("%sseq 1 %d > %s", wf, pick(sg.gen, []int{3, 500}), f)
 	case 24:
 		if len(c.envs)+len(c.args) > 0 {
 			vars := append(append([]string(nil), c.envs...), c.args...)
-			return fmt.Sprintf("echo \"$%s\" > %s", pick(sg.gen, vars), f)
+			return fmt.Sprintf("%secho \"$%s\" > %s", wf, pick(sg.gen, vars), f)
 		}
-		return fmt.Sprintf("cp -p %s %s", f, f2)
+		return fmt.Sprintf("[ -f %s ] && %scp -p %s %s", f, writable(f2), f, f2)
 	}
 	return fmt.Sprintf("mv %s %s/", f, d)
 }

@@ -124,3 +124,16 @@ func (t *Tree) Dump() string {
 	}
 	return b.String()
 }
+
+// Recipe renders the packages of t besides the busybox base (package.toml
+// and Containerfile only): the few lines a minimized failure shows.
+func (t *Tree) Recipe() string {
+	var b strings.Builder
+	for _, p := range t.Packages {
+		if p.Busybox {
+			continue
+		}
+		fmt.Fprintf(&b, "=== %s/package.toml\n%s=== %s/Containerfile\n%s", p.Dir(), p.PackageTOML(), p.Dir(), p.Containerfile())
+	}
+	return b.String()
+}
