@@ -109,7 +109,12 @@ func (c *Campaign) one(ctx context.Context, seed int64) (*Failure, *Result) {
 	for _, t := range res.Targets {
 		kinds[t.Kind]++
 	}
-	c.log("seed %d: %d targets %v in %s", seed, len(res.Targets), kinds, time.Since(t0).Round(time.Millisecond))
+	c.log("seed %d: %d targets %v in %s %v", seed, len(res.Targets), kinds, time.Since(t0).Round(time.Millisecond), res.Times)
+	for _, t := range res.Targets {
+		if t.Kind == BothFailed {
+			c.log("seed %d: %s failed in both builders (wasted): %s", seed, t.Target, lastLines(t.Detail, 1))
+		}
+	}
 	if res.Invalid != nil {
 		c.log("seed %d: INVALID tree (generator or harness bug): %v", seed, res.Invalid)
 		f := &Failure{Seed: seed, Original: tree, Minimized: tree, First: TargetResult{Kind: "invalid", Detail: res.Invalid.Error()}}
@@ -130,9 +135,11 @@ func (c *Campaign) one(ctx context.Context, seed int64) (*Failure, *Result) {
 	return f, res
 }
 
-// shrink minimizes tree while a difference of the same kind remains and
+// shrink minimizes tree while a difference of the same kind in the same
+// target remains (so that it does not wander off to another bug) and
 // updates first to the minimized tree's difference.
 func (c *Campaign) shrink(ctx context.Context, seed int64, tree *recipegen.Tree, kind Kind, first *TargetResult) (*recipegen.Tree, int) {
+	target := first.Target
 	ck := *c.Checker
 	ck.Repro, ck.Rootless = kind == ReproDiffers, kind == RootlessDiffer
 	n := 0
@@ -142,7 +149,7 @@ func (c *Campaign) shrink(ctx context.Context, seed int64, tree *recipegen.Tree,
 		defer os.RemoveAll(dir)
 		res := ck.Check(ctx, t, dir)
 		for _, tr := range res.Targets {
-			if tr.Kind == kind {
+			if tr.Kind == kind && tr.Target == target {
 				*first = tr
 				return true
 			}

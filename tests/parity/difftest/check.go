@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stevedore-build/stevedore/recipes/plan"
@@ -55,6 +56,17 @@ type Result struct {
 	Invalid error
 	// Instrs counts the tree's instructions (for the campaign's totals).
 	Instrs int
+	// Times is where the time went: "total", "buildkit" (the reference
+	// builds), "twin" and "rootless" (stevedore's extra builds).
+	Times map[string]time.Duration
+}
+
+// timed adds the time since start to res.Times[what].
+func (r *Result) timed(what string, start time.Time) {
+	if r.Times == nil {
+		r.Times = map[string]time.Duration{}
+	}
+	r.Times[what] += time.Since(start).Round(time.Millisecond)
 }
 
 // First returns the first target with a difference, or nil.
@@ -84,7 +96,9 @@ type Checker struct {
 	RootlessUser    string
 }
 
-// Check writes tree into dir (which must not exist) and builds it.
+// Check writes tree into dir (which must not exist) and builds it. The
+// BuildKit builds run alongside stevedore's (both pipelines only read the
+// tree), which halves the wall time on two cores.
 func (c *Checker) Check(ctx context.Context, tree *recipegen.Tree, dir string) *Result {
 	// A RUN that blocks (it should not: see recipegen's guards) must not
 	// stop the campaign.
@@ -97,6 +111,7 @@ func (c *Checker) Check(ctx context.Context, tree *recipegen.Tree, dir string) *
 		res.Invalid = err
 		return res
 	}
+	defer res.timed("total", time.Now())
 	if err := primary.fetch(ctx, c.Bin, root); err != nil {
 		res.Invalid = err
 		return res
@@ -107,101 +122,155 @@ func (c *Checker) Check(ctx context.Context, tree *recipegen.Tree, dir string) *
 		return res
 	}
 	bk := filepath.Join(dir, "buildkit")
-	failed := map[string]bool{}
-	for _, e := range entries {
-		tr := c.target(ctx, root, bk, e, failed)
-		if tr.Kind != Same && tr.Kind != DigestDiffers {
-			failed[e.Target] = true
-		}
-		res.Targets = append(res.Targets, tr)
-	}
+	var bkBuilds, sdBuilds map[string]built
+	var extra []TargetResult
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t0 := time.Now()
+		bkBuilds = buildAll(entries, func(e plan.Entry) (string, error) {
+			dest := filepath.Join(bk, e.Target)
+			if err := c.Daemon.Build(ctx, referenceOptions(root, bk, e, dest)); err != nil {
+				return "", err
+			}
+			return dest, nil
+		})
+		res.timed("buildkit", t0)
+	}()
+	sdBuilds = c.stevedoreAll(ctx, primary, c.Bin, root, entries)
 	if c.Repro {
-		c.again(ctx, tree, filepath.Join(dir, "twin-build-in-another-folder"), twin, ReproDiffers, res)
+		t0 := time.Now()
+		extra = append(extra, c.again(ctx, tree, filepath.Join(dir, "twin-build-in-another-folder"), twin, entries, sdBuilds, ReproDiffers)...)
+		res.timed("twin", t0)
 	}
 	if c.Rootless && !tree.UsesDevices() {
-		c.again(ctx, tree, filepath.Join(dir, "rootless"), variant{Umask: "022", TZ: "UTC", User: c.RootlessUser}, RootlessDiffer, res)
+		t0 := time.Now()
+		v := variant{Umask: "022", TZ: "UTC", User: c.RootlessUser}
+		extra = append(extra, c.again(ctx, tree, filepath.Join(dir, "rootless"), v, entries, sdBuilds, RootlessDiffer)...)
+		res.timed("rootless", t0)
 	}
+	wg.Wait()
+	kinds := map[string]Kind{}
+	for _, e := range entries {
+		tr := c.compare(ctx, e, bkBuilds[e.Target], sdBuilds[e.Target])
+		for _, d := range e.Deps {
+			if k := kinds[d]; k != Same && k != DigestDiffers {
+				tr = TargetResult{Target: e.Target, Kind: DepFailed}
+			}
+		}
+		kinds[e.Target] = tr.Kind
+		res.Targets = append(res.Targets, tr)
+	}
+	res.Targets = append(res.Targets, extra...)
 	return res
 }
 
-// target builds one planned target with both builders and compares.
-func (c *Checker) target(ctx context.Context, root, bk string, e plan.Entry, failed map[string]bool) TargetResult {
-	tr := TargetResult{Target: e.Target}
-	for _, d := range e.Deps {
-		if failed[d] {
-			tr.Kind = DepFailed
-			return tr
+// built is one builder's result for one target: its OCI layout or why
+// it failed.
+type built struct {
+	layout string
+	err    error
+}
+
+// buildAll builds entries in order with build; a target whose dependency
+// failed is not built.
+func buildAll(entries []plan.Entry, build func(plan.Entry) (string, error)) map[string]built {
+	out := map[string]built{}
+	for _, e := range entries {
+		var b built
+		for _, d := range e.Deps {
+			if out[d].err != nil {
+				b.err = fmt.Errorf("dependency %s failed", d)
+			}
 		}
+		if b.err == nil {
+			b.layout, b.err = build(e)
+		}
+		out[e.Target] = b
 	}
-	dest := filepath.Join(bk, e.Target)
-	bkErr := c.Daemon.Build(ctx, referenceOptions(root, bk, e, dest))
-	_, sdErr := primary.stevedore(ctx, c.Bin, root, "build", "--progress=quiet", e.Target)
+	return out
+}
+
+// stevedoreAll builds every target of the tree at root with stevedore in
+// variant v, one command per target so that a failure names its target.
+func (c *Checker) stevedoreAll(ctx context.Context, v variant, bin, root string, entries []plan.Entry) map[string]built {
+	return buildAll(entries, func(e plan.Entry) (string, error) {
+		if _, err := v.stevedore(ctx, bin, root, "build", "--progress=quiet", e.Target); err != nil {
+			return "", err
+		}
+		return filepath.Join(root, "out", e.Target), nil
+	})
+}
+
+// compare classifies one target from both builders' results.
+func (c *Checker) compare(ctx context.Context, e plan.Entry, bk, sd built) TargetResult {
+	tr := TargetResult{Target: e.Target}
 	switch {
-	case bkErr != nil && sdErr != nil:
-		tr.Kind, tr.Detail = BothFailed, sdErr.Error()
+	case bk.err != nil && sd.err != nil:
+		tr.Kind, tr.Detail = BothFailed, sd.err.Error()
 		return tr
-	case bkErr != nil:
-		tr.Kind, tr.Detail = OnlyStevedore, bkErr.Error()
+	case bk.err != nil:
+		tr.Kind, tr.Detail = OnlyStevedore, bk.err.Error()
 		return tr
-	case sdErr != nil:
-		tr.Kind, tr.Detail = OnlyBuildKit, sdErr.Error()
+	case sd.err != nil:
+		tr.Kind, tr.Detail = OnlyBuildKit, sd.err.Error()
 		return tr
 	}
-	out := filepath.Join(root, "out", e.Target)
-	tr.BuildKit, tr.Stevedore = digest(dest), digest(out)
+	tr.BuildKit, tr.Stevedore = digest(bk.layout), digest(sd.layout)
 	tr.Kind = Same
 	if tr.BuildKit != tr.Stevedore {
 		tr.Kind = DigestDiffers
-		tr.Detail = c.diff(ctx, dest, out)
+		tr.Detail = c.diff(ctx, bk.layout, sd.layout)
 	}
 	return tr
 }
 
-// again builds the tree once more with stevedore in variant v and marks
-// every target whose digest differs from the primary build as kind.
-func (c *Checker) again(ctx context.Context, tree *recipegen.Tree, root string, v variant, kind Kind, res *Result) {
+// again builds the tree once more with stevedore in variant v and returns
+// a result of the given kind for every target whose digest (or success)
+// differs from the primary build's.
+func (c *Checker) again(ctx context.Context, tree *recipegen.Tree, root string, v variant, entries []plan.Entry, first map[string]built, kind Kind) []TargetResult {
 	bin := c.Bin
 	if v.User != "" {
 		bin = c.RootlessBin
 	}
-	fail := func(err error) {
-		res.Targets = append(res.Targets, TargetResult{Target: "(all)", Kind: kind, Detail: err.Error()})
+	fail := func(err error) []TargetResult {
+		return []TargetResult{{Target: "(all)", Kind: kind, Detail: err.Error()}}
 	}
 	if err := tree.Write(root, c.Busybox); err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
 	if v.User != "" {
-		if out, err := exec.Command("chown", "-R", v.User+":", root).CombinedOutput(); err != nil {
-			fail(fmt.Errorf("chown: %v: %s", err, out))
-			return
+		v.Tmp = filepath.Join(filepath.Dir(root), "rootless-tmp")
+		if err := os.MkdirAll(v.Tmp, 0o700); err != nil {
+			return fail(err)
 		}
+		if out, err := exec.Command("chown", "-R", v.User+":", root, v.Tmp).CombinedOutput(); err != nil {
+			return fail(fmt.Errorf("chown: %v: %s", err, out))
+		}
+		// Files under .stevedore belong to the user's subordinate ids.
+		defer v.stevedore(ctx, bin, root, "clean", "--all")
 	}
 	if err := v.fetch(ctx, bin, root); err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
-	for i := range res.Targets {
-		tr := &res.Targets[i]
-		if tr.Kind != Same && tr.Kind != DigestDiffers {
+	var out []TargetResult
+	for _, e := range entries {
+		a := first[e.Target]
+		if a.err != nil {
 			continue
 		}
-		name := tr.Target
-		_, err := v.stevedore(ctx, bin, root, "build", "--progress=quiet", name)
-		if err != nil {
-			res.Targets = append(res.Targets, TargetResult{Target: name, Kind: kind, Stevedore: tr.Stevedore, Detail: err.Error()})
+		if _, err := v.stevedore(ctx, bin, root, "build", "--progress=quiet", e.Target); err != nil {
+			out = append(out, TargetResult{Target: e.Target, Kind: kind, BuildKit: digest(a.layout), Detail: err.Error()})
 			continue
 		}
-		out := filepath.Join(root, "out", name)
-		if got := digest(out); got != tr.Stevedore {
-			res.Targets = append(res.Targets, TargetResult{Target: name, Kind: kind, BuildKit: tr.Stevedore, Stevedore: got,
-				Detail: c.diff(ctx, filepath.Join(filepath.Dir(filepath.Dir(root)), "a", "out", name), out)})
+		layout := filepath.Join(root, "out", e.Target)
+		if want, got := digest(a.layout), digest(layout); got != want {
+			// BuildKit here is the primary stevedore build.
+			out = append(out, TargetResult{Target: e.Target, Kind: kind, BuildKit: want, Stevedore: got, Detail: c.diff(ctx, a.layout, layout)})
 		}
 	}
-	if v.User != "" {
-		// Files under .stevedore belong to the user's subordinate ids.
-		v.stevedore(ctx, bin, root, "clean", "--all")
-	}
+	return out
 }
 
 // diff is stevedore diff's explanation of a (reference) and b.

@@ -25,7 +25,7 @@ var (
 )
 
 // fixedSeeds are the slow suite's trees: a few minutes at most.
-const fixedFirst, fixedSeeds = 1, 12
+const fixedFirst, fixedSeeds = 1, 10
 
 // TestDifferential builds a fixed set of generated trees with stevedore
 // and BuildKit (and a second time with stevedore, umask 077, another TZ

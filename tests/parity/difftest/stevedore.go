@@ -16,8 +16,9 @@ import (
 type variant struct {
 	// Umask and TZ are set in the environment of every command.
 	Umask, TZ string
-	// User, when set, runs the commands as that user (rootless) via su.
-	User string
+	// User, when set, runs the commands as that user (rootless) via su,
+	// with TMPDIR set to Tmp (stevedore keeps its sandbox state there).
+	User, Tmp string
 }
 
 var (
@@ -33,6 +34,9 @@ func (v variant) stevedore(ctx context.Context, bin, tree string, args ...string
 		quoted = append(quoted, shellQuote(a))
 	}
 	script := fmt.Sprintf("umask %s && TZ=%s exec %s", v.Umask, v.TZ, strings.Join(quoted, " "))
+	if v.Tmp != "" {
+		script = "TMPDIR=" + shellQuote(v.Tmp) + " && export TMPDIR && " + script
+	}
 	var cmd *exec.Cmd
 	if v.User != "" {
 		cmd = exec.CommandContext(ctx, "su", "-s", "/bin/sh", v.User, "-c", script)
