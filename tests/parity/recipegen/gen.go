@@ -25,6 +25,7 @@ func Generate(seed int64) *Tree {
 		targets: map[string]*facts{},
 	}
 	g.addBusybox()
+	g.devices = g.chance(0.25)
 	n := 1 + g.r.IntN(maxPackages)
 	for i := 1; i <= n; i++ {
 		g.addPackage(i)
@@ -42,6 +43,9 @@ type gen struct {
 	// versioned are packages with a literal version (version_from
 	// candidates).
 	versioned []*Package
+	// devices allows mknod: a quarter of the trees, as a rootless build
+	// cannot create device nodes and skips such trees.
+	devices bool
 }
 
 // facts is what the generator knows about a stage's filesystem and

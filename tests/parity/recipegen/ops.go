@@ -95,7 +95,7 @@ func (sg *stageGen) op(c *cur) string {
 	case 16:
 		return fmt.Sprintf("mkfifo %s", f)
 	case 17:
-		if sg.chance(0.5) {
+		if sg.devices && sg.chance(0.5) {
 			return fmt.Sprintf("mknod %s %s", f, pick(sg.gen, []string{"c 1 3", "b 7 0", "c 1 5"}))
 		}
 		return fmt.Sprintf("touch %s", f)

@@ -164,6 +164,17 @@ func (sg *stageGen) dest(c *cur, kind srcKind) string {
 		return p
 	}
 	file := kind == fileSrc
+	if sg.chance(0.2) {
+		// Onto the RUN namespace: replace a file, merge into a directory,
+		// or write through a symlink (not recorded: RUN changes these).
+		if file && sg.chance(0.5) {
+			if f := pick(sg.gen, opFiles); !strings.Contains(f, " ") {
+				return f
+			}
+			return "/n/a"
+		}
+		return pick(sg.gen, append(append([]string{"/n/"}, opDirs...), opLinks...)) + "/"
+	}
 	opts := []d{{fmt.Sprintf("/c%d/", k), true}, {fmt.Sprintf("/c%d", k), true}, {fmt.Sprintf("/n/c%d/", k), true}}
 	if c.hasArg("VERSION") {
 		opts = append(opts, d{fmt.Sprintf("/opt/app-${VERSION}/c%d/", k), false})
@@ -235,11 +246,21 @@ func (sg *stageGen) copyHeredoc(c *cur) {
 // srcPath picks a path of f that COPY --from can read: the root, /n, a
 // recorded path, or a wildcard that matches one.
 func (sg *stageGen) srcPath(f *facts) (string, srcKind) {
-	opts := []path{{"/", true}}
+	var opts []path
+	// Copying busybox (2 MB) makes every builder compress it once more:
+	// rarely, to keep trees cheap.
+	big := f.shell && !sg.chance(0.1)
+	if !big {
+		opts = append(opts, path{"/", true})
+	}
 	if f.hasN {
 		opts = append(opts, path{"/n/", true}, path{"/n", true})
 	}
-	opts = append(opts, f.paths...)
+	for _, p := range f.paths {
+		if !big || !strings.HasPrefix(p.p, "/bin/busybox") {
+			opts = append(opts, p)
+		}
+	}
 	p := pick(sg.gen, opts)
 	switch {
 	case p.p != "/" && len(p.p) > 2 && sg.chance(0.25):
