@@ -142,6 +142,10 @@ func (c *Campaign) shrink(ctx context.Context, seed int64, tree *recipegen.Tree,
 	target := first.Target
 	ck := *c.Checker
 	ck.Repro, ck.Rootless = kind == ReproDiffers, kind == RootlessDiffer
+	ck.NoBuildKit = ck.Repro || ck.Rootless
+	if target != "(all)" {
+		ck.Only = target
+	}
 	n := 0
 	differs := func(t *recipegen.Tree) bool {
 		n++
