@@ -101,39 +101,43 @@ func (t *Tree) Dump() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# seed %d\n", t.Seed)
 	for _, p := range t.Packages {
-		fmt.Fprintf(&b, "\n=== %s/package.toml\n%s", p.Dir(), p.PackageTOML())
-		fmt.Fprintf(&b, "=== %s/Containerfile\n%s", p.Dir(), p.Containerfile())
-		for _, f := range p.Context {
-			fmt.Fprintf(&b, "=== %s/%s (mode %04o, mtime %d)\n%s", p.Dir(), f.Path, f.Mode, f.Mtime, f.Body)
-		}
-		for _, s := range p.Sources {
-			fmt.Fprintf(&b, "=== mirror/%s (%s)\n", s.File, s.Kind)
-			switch {
-			case s.Kind == "plain":
-				b.WriteString(s.Text)
-			case len(s.Entries) > 0:
-				for _, e := range s.Entries {
-					fmt.Fprintf(&b, "%c %04o %d:%d @%d %s", e.Type, e.Mode, e.UID, e.GID, e.Mtime, e.Name)
-					if e.Body != "" {
-						fmt.Fprintf(&b, " %q", e.Body)
-					}
-					b.WriteString("\n")
-				}
-			}
+		b.WriteString("\n")
+		p.dump(&b)
+	}
+	return b.String()
+}
+
+// Recipe is Dump without the seed line and the busybox base: the few
+// lines a minimized failure shows.
+func (t *Tree) Recipe() string {
+	var b strings.Builder
+	for _, p := range t.Packages {
+		if !p.Busybox {
+			p.dump(&b)
 		}
 	}
 	return b.String()
 }
 
-// Recipe renders the packages of t besides the busybox base (package.toml
-// and Containerfile only): the few lines a minimized failure shows.
-func (t *Tree) Recipe() string {
-	var b strings.Builder
-	for _, p := range t.Packages {
-		if p.Busybox {
-			continue
-		}
-		fmt.Fprintf(&b, "=== %s/package.toml\n%s=== %s/Containerfile\n%s", p.Dir(), p.PackageTOML(), p.Dir(), p.Containerfile())
+func (p *Package) dump(b *strings.Builder) {
+	fmt.Fprintf(b, "=== %s/package.toml\n%s", p.Dir(), p.PackageTOML())
+	fmt.Fprintf(b, "=== %s/Containerfile\n%s", p.Dir(), p.Containerfile())
+	for _, f := range p.Context {
+		fmt.Fprintf(b, "=== %s/%s (mode %04o, mtime %d)\n%s", p.Dir(), f.Path, f.Mode, f.Mtime, f.Body)
 	}
-	return b.String()
+	for _, s := range p.Sources {
+		fmt.Fprintf(b, "=== mirror/%s (%s)\n", s.File, s.Kind)
+		switch {
+		case s.Kind == "plain":
+			b.WriteString(s.Text)
+		case len(s.Entries) > 0:
+			for _, e := range s.Entries {
+				fmt.Fprintf(b, "%c %04o %d:%d @%d %s", e.Type, e.Mode, e.UID, e.GID, e.Mtime, e.Name)
+				if e.Body != "" {
+					fmt.Fprintf(b, " %q", e.Body)
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
 }
