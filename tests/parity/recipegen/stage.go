@@ -219,13 +219,16 @@ func (sg *stageGen) chownFlag() string {
 func (sg *stageGen) copyContext(c *cur) {
 	f := pick(sg.gen, sg.pkg.Context)
 	src, kind := f.Path, fileSrc
-	switch sg.r.IntN(4) {
+	switch sg.r.IntN(5) {
 	case 1:
 		src, kind = "ctx/", dirSrc
 	case 2:
 		src, kind = "ctx", dirSrc
 	case 3:
 		src, kind = "ctx/*", glob
+	case 4:
+		// Several sources: the destination must be a directory.
+		src, kind = f.Path+" "+pick(sg.gen, sg.pkg.Context).Path, glob
 	}
 	c.emit("COPY %s%s%s %s", sg.chmodFlag(false), sg.chownFlag(), src, sg.dest(c, kind))
 }
@@ -263,6 +266,9 @@ func (sg *stageGen) srcPath(f *facts) (string, srcKind) {
 	}
 	p := pick(sg.gen, opts)
 	switch {
+	case f.hasN && sg.chance(0.05):
+		// A symlink source is followed; it may dangle (both fail).
+		return pick(sg.gen, opLinks), glob
 	case p.p != "/" && len(p.p) > 2 && sg.chance(0.25):
 		return p.p[:len(p.p)-1] + pick(sg.gen, []string{"*", "?"}), glob
 	case !p.dir:
@@ -317,6 +323,9 @@ func (sg *stageGen) addContextFile(c *cur) {
 func (sg *stageGen) workdir(c *cur) {
 	sg.counter++
 	opts := []string{fmt.Sprintf("/w%d", sg.counter), fmt.Sprintf("/w%d/sub", sg.counter), "/n/d", fmt.Sprintf("rel%d", sg.counter)}
+	if c.f.hasN && sg.chance(0.2) {
+		opts = []string{"/n/l/w"} // through a symlink, if it is one
+	}
 	if c.hasArg("VERSION") {
 		opts = append(opts, "/opt/${VERSION}")
 	}
