@@ -33,8 +33,9 @@ type Campaign struct {
 type Stats struct {
 	Trees, Targets, Instrs int
 	// Wasted targets failed in both builders; Invalid trees could not be
-	// fetched or planned (generator bugs).
-	Wasted, Invalid int
+	// fetched or planned (generator bugs); Known are documented
+	// differences (SuidCleared).
+	Wasted, Invalid, Known int
 	// Failures are the reports of seeds with differences.
 	Failures []*Failure
 	Elapsed  time.Duration
@@ -46,8 +47,8 @@ func (s *Stats) PerMinute() float64 {
 }
 
 func (s *Stats) String() string {
-	return fmt.Sprintf("%d trees, %d targets, %d instructions in %s (%.1f trees/min); %d wasted targets, %d invalid trees, %d seeds with differences",
-		s.Trees, s.Targets, s.Instrs, s.Elapsed.Round(time.Second), s.PerMinute(), s.Wasted, s.Invalid, len(s.Failures))
+	return fmt.Sprintf("%d trees, %d targets, %d instructions in %s (%.1f trees/min); %d wasted targets, %d invalid trees, %d known (documented) differences, %d seeds with differences",
+		s.Trees, s.Targets, s.Instrs, s.Elapsed.Round(time.Second), s.PerMinute(), s.Wasted, s.Invalid, s.Known, len(s.Failures))
 }
 
 // Run builds every seed's tree and returns the totals.
@@ -91,6 +92,8 @@ func (st *Stats) add(res *Result) {
 		switch t.Kind {
 		case BothFailed:
 			st.Wasted++
+		case SuidCleared:
+			st.Known++
 		case Same, DigestDiffers, OnlyBuildKit, OnlyStevedore:
 			st.Targets++
 		}

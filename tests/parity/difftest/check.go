@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,11 @@ const (
 	DepFailed      Kind = "dep-failed"       // not built: a dependency failed
 	ReproDiffers   Kind = "repro-differs"    // stevedore's twin build differs
 	RootlessDiffer Kind = "rootless-differs" // stevedore's rootless build differs
+	// SuidCleared is the documented rootless difference: in a user
+	// namespace the kernel clears setuid/setgid when a RUN writes to or
+	// truncates such a file (only CAP_FSETID in the initial namespace
+	// keeps them), so the rootless image differs only in those bits.
+	SuidCleared Kind = "rootless-suid-cleared"
 )
 
 // Bug reports whether k is a difference to report.
@@ -307,7 +314,11 @@ func (c *Checker) again(ctx context.Context, tree *recipegen.Tree, root string, 
 		layout := filepath.Join(root, "out", e.Target)
 		if want, got := digest(a.layout), digest(layout); got != want {
 			// BuildKit here is the primary stevedore build.
-			out = append(out, TargetResult{Target: e.Target, Kind: kind, BuildKit: want, Stevedore: got, Detail: c.diff(ctx, a.layout, layout)})
+			tr := TargetResult{Target: e.Target, Kind: kind, BuildKit: want, Stevedore: got, Detail: c.diff(ctx, a.layout, layout)}
+			if kind == RootlessDiffer && onlySuidCleared(tr.Detail) {
+				tr.Kind = SuidCleared
+			}
+			out = append(out, tr)
 		}
 	}
 	return out
@@ -355,4 +366,30 @@ func referenceOptions(root, bk string, e plan.Entry, dest string) buildkitref.Bu
 		Context: ctxDir, Fetch: fetchDir, Platform: platform, BuildArgs: args,
 		Target: e.StageTarget, Deps: deps, Name: e.Target, Version: e.Version, Dest: dest,
 	}
+}
+
+// modeDiff matches one line of stevedore diff: a tar entry's mode.
+var modeDiff = regexp.MustCompile(`^tar\s+\S.*\s+mode\s+a=([0-7]+)\s+b=([0-7]+)$`)
+
+// onlySuidCleared reports whether every difference stevedore diff lists
+// is a tar entry whose mode lost setuid/setgid bits and nothing else.
+func onlySuidCleared(diff string) bool {
+	n := 0
+	for _, l := range strings.Split(diff, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "differ: ") {
+			continue
+		}
+		m := modeDiff.FindStringSubmatch(l)
+		if m == nil {
+			return false
+		}
+		a, _ := strconv.ParseUint(m[1], 8, 32)
+		b, _ := strconv.ParseUint(m[2], 8, 32)
+		if a == b || a&^0o6000 != b {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
