@@ -25,6 +25,9 @@ type Campaign struct {
 	// ShrinkBudget bounds the candidates tried per failure; 0 disables
 	// shrinking.
 	ShrinkBudget int
+	// Until, when set, stops starting trees at that time (the campaign
+	// then reports what it built).
+	Until time.Time
 	// Log receives one line per tree.
 	Log func(format string, a ...any)
 }
@@ -73,7 +76,7 @@ func (c *Campaign) Run(ctx context.Context) *Stats {
 			}
 		}()
 	}
-	for s := c.First; s < c.First+c.Seeds && ctx.Err() == nil; s++ {
+	for s := c.First; s < c.First+c.Seeds && ctx.Err() == nil && (c.Until.IsZero() || time.Now().Before(c.Until)); s++ {
 		seeds <- s
 	}
 	close(seeds)

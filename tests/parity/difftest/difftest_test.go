@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stevedore-build/stevedore/tests/parity/buildkitref"
 	"github.com/stevedore-build/stevedore/tests/testenv"
@@ -21,7 +22,8 @@ var (
 	jobs     = flag.Int("jobs", 1, "TestCampaign: trees built at once")
 	repro    = flag.Bool("repro", true, "also build every tree a second time with stevedore (other folder, umask 077, other TZ)")
 	rootless = flag.Bool("rootless", true, "also build every tree rootless (user "+RootlessUser+")")
-	budget   = flag.Int("shrink", 150, "candidates tried to minimize a failure (0: no shrinking)")
+	budget   = flag.Int("shrink", 60, "candidates tried to minimize a failure (0: no shrinking)")
+	duration = flag.Duration("for", 0, "TestCampaign: start no tree after this long (0: no limit)")
 )
 
 // fixedSeeds are the slow suite's trees: a few minutes at most.
@@ -48,6 +50,9 @@ func TestCampaign(t *testing.T) {
 	}
 	c := newCampaign(t, *first, *seeds, *rootless)
 	c.Jobs, c.Out = *jobs, *out
+	if *duration > 0 {
+		c.Until = time.Now().Add(*duration)
+	}
 	if c.Out != "" {
 		if err := os.MkdirAll(c.Out, 0o755); err != nil {
 			t.Fatal(err)
