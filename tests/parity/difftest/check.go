@@ -6,8 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,75 +14,6 @@ import (
 	"github.com/stevedore-build/stevedore/tests/parity/buildkitref"
 	"github.com/stevedore-build/stevedore/tests/parity/recipegen"
 )
-
-// Kind classifies the outcome of one target.
-type Kind string
-
-const (
-	Same           Kind = "same"             // equal manifest digests
-	DigestDiffers  Kind = "digest-differs"   // both built, digests differ
-	OnlyBuildKit   Kind = "stevedore-failed" // BuildKit built it, stevedore failed
-	OnlyStevedore  Kind = "buildkit-failed"  // stevedore built it, BuildKit failed
-	BothFailed     Kind = "both-failed"      // a wasted target
-	DepFailed      Kind = "dep-failed"       // not built: a dependency failed
-	ReproDiffers   Kind = "repro-differs"    // stevedore's twin build differs
-	RootlessDiffer Kind = "rootless-differs" // stevedore's rootless build differs
-	// SuidCleared is the documented rootless difference: in a user
-	// namespace the kernel clears setuid/setgid when a RUN writes to or
-	// truncates such a file (only CAP_FSETID in the initial namespace
-	// keeps them), so the rootless image differs only in those bits.
-	SuidCleared Kind = "rootless-suid-cleared"
-)
-
-// Bug reports whether k is a difference to report.
-func (k Kind) Bug() bool {
-	switch k {
-	case DigestDiffers, OnlyBuildKit, OnlyStevedore, ReproDiffers, RootlessDiffer:
-		return true
-	}
-	return false
-}
-
-// TargetResult is the outcome of one target.
-type TargetResult struct {
-	Target string
-	Kind   Kind
-	// BuildKit and Stevedore are the manifest digests ("" when failed).
-	BuildKit, Stevedore string
-	// Detail is the failing build's error or stevedore diff's output.
-	Detail string
-}
-
-// Result is the outcome of one tree.
-type Result struct {
-	Targets []TargetResult
-	// Invalid is set when the tree could not be fetched or planned: a
-	// generator or harness bug, not a builder difference.
-	Invalid error
-	// Instrs counts the tree's instructions (for the campaign's totals).
-	Instrs int
-	// Times is where the time went: "total", "buildkit" (the reference
-	// builds), "twin" and "rootless" (stevedore's extra builds).
-	Times map[string]time.Duration
-}
-
-// timed adds the time since start to res.Times[what].
-func (r *Result) timed(what string, start time.Time) {
-	if r.Times == nil {
-		r.Times = map[string]time.Duration{}
-	}
-	r.Times[what] += time.Since(start).Round(time.Millisecond)
-}
-
-// First returns the first target with a difference, or nil.
-func (r *Result) First() *TargetResult {
-	for i := range r.Targets {
-		if r.Targets[i].Kind.Bug() {
-			return &r.Targets[i]
-		}
-	}
-	return nil
-}
 
 // treeTimeout bounds every build of one tree.
 const treeTimeout = 10 * time.Minute
@@ -366,30 +295,4 @@ func referenceOptions(root, bk string, e plan.Entry, dest string) buildkitref.Bu
 		Context: ctxDir, Fetch: fetchDir, Platform: platform, BuildArgs: args,
 		Target: e.StageTarget, Deps: deps, Name: e.Target, Version: e.Version, Dest: dest,
 	}
-}
-
-// modeDiff matches one line of stevedore diff: a tar entry's mode.
-var modeDiff = regexp.MustCompile(`^tar\s+\S.*\s+mode\s+a=([0-7]+)\s+b=([0-7]+)$`)
-
-// onlySuidCleared reports whether every difference stevedore diff lists
-// is a tar entry whose mode lost setuid/setgid bits and nothing else.
-func onlySuidCleared(diff string) bool {
-	n := 0
-	for _, l := range strings.Split(diff, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "differ: ") {
-			continue
-		}
-		m := modeDiff.FindStringSubmatch(l)
-		if m == nil {
-			return false
-		}
-		a, _ := strconv.ParseUint(m[1], 8, 32)
-		b, _ := strconv.ParseUint(m[2], 8, 32)
-		if a == b || a&^0o6000 != b {
-			return false
-		}
-		n++
-	}
-	return n > 0
 }
