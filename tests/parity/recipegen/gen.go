@@ -138,7 +138,9 @@ func (g *gen) addPackage(i int) {
 // each subpackage gets a stage package-<sub> before it.
 func (g *gen) addStages(p *Package) {
 	n := 1 + g.r.IntN(maxStages)
-	sg := &stageGen{gen: g, pkg: p, done: map[string]*facts{}}
+	// Destinations are numbered per package from 100*index, so that a
+	// stage FROM a dependency never finds its own next /cN there.
+	sg := &stageGen{gen: g, pkg: p, done: map[string]*facts{}, counter: 100 * len(g.tree.Packages)}
 	for k := 0; k < n-1; k++ {
 		sg.stage(fmt.Sprintf("s%d", k), false)
 	}

@@ -173,7 +173,12 @@ func (sg *stageGen) dest(c *cur, kind srcKind) string {
 			}
 			return "/n/a"
 		}
-		return pick(sg.gen, append(append([]string{"/n/"}, opDirs...), opLinks...)) + "/"
+		if sg.chance(0.2) {
+			// Through a symlink: fails in both builders unless it
+			// points to a directory.
+			return pick(sg.gen, opLinks) + "/"
+		}
+		return pick(sg.gen, append([]string{"/n/"}, opDirs...)) + "/"
 	}
 	opts := []d{{fmt.Sprintf("/c%d/", k), true}, {fmt.Sprintf("/c%d", k), true}, {fmt.Sprintf("/n/c%d/", k), true}}
 	if c.hasArg("VERSION") {
@@ -269,8 +274,11 @@ func (sg *stageGen) srcPath(f *facts) (string, srcKind) {
 	case f.hasN && sg.chance(0.05):
 		// A symlink source is followed; it may dangle (both fail).
 		return pick(sg.gen, opLinks), glob
-	case p.p != "/" && len(p.p) > 2 && sg.chance(0.25):
-		return p.p[:len(p.p)-1] + pick(sg.gen, []string{"*", "?"}), glob
+	case len(strings.TrimSuffix(p.p, "/")) > 2 && sg.chance(0.25):
+		// The last character replaced: the pattern matches p at least
+		// (a pattern matching nothing copies nothing).
+		t := strings.TrimSuffix(p.p, "/")
+		return t[:len(t)-1] + pick(sg.gen, []string{"*", "?"}), glob
 	case !p.dir:
 		return p.p, fileSrc
 	case p.p != "/" && !strings.HasSuffix(p.p, "/") && sg.chance(0.4):
