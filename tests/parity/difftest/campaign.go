@@ -115,7 +115,7 @@ func (c *Campaign) one(ctx context.Context, seed int64) (*Failure, *Result) {
 	for _, t := range res.Targets {
 		kinds[t.Kind]++
 	}
-	c.log("seed %d: %d targets %v in %s %v", seed, len(res.Targets), kinds, time.Since(t0).Round(time.Millisecond), res.Times)
+	c.log("seed %d: %d targets %v, %d instructions, in %s %v", seed, len(res.Targets), kinds, res.Instrs, time.Since(t0).Round(time.Millisecond), res.Times)
 	for _, t := range res.Targets {
 		if t.Kind == BothFailed {
 			c.log("seed %d: %s failed in both builders (wasted): %s", seed, t.Target, lastLines(t.Detail, 1))
