@@ -271,7 +271,7 @@ func (sg *stageGen) srcPath(f *facts) (string, srcKind) {
 	}
 	p := pick(sg.gen, opts)
 	switch {
-	case f.hasN && sg.chance(0.05):
+	case f.hasN && sg.chance(0.02):
 		// A symlink source is followed; it may dangle (both fail).
 		return pick(sg.gen, opLinks), glob
 	case len(strings.TrimSuffix(p.p, "/")) > 2 && sg.chance(0.25):
