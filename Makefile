@@ -14,7 +14,7 @@ SLOW      ?=
 TESTENV   := STEVEDORE_BIN=$(CURDIR)/$(BIN) $(if $(SLOW),STEVEDORE_SLOW=1)
 TIMEOUT   := $(if $(SLOW),80m,25m)
 
-.PHONY: all build build-deps test-deps example test vet fmt-check bench clean
+.PHONY: all build build-deps test-deps example test vet fmt-check bench parity-fuzz clean
 
 all: build
 
@@ -47,6 +47,18 @@ test: test-deps build vet fmt-check
 # start-to-exit vs runc.
 bench: test-deps build
 	STEVEDORE_SLOW=1 STEVEDORE_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -run XXX -bench . -benchtime 3x ./tests/parity/ ./layers/ ./sandbox/
+
+# Differential testing campaign: SEEDS random trees from seed FIRST, each
+# built with stevedore and BuildKit (plus a twin and a rootless stevedore
+# build), failures minimized into OUT/seed-N/. ARGS adds flags, e.g.
+# ARGS='-rootless=false -jobs 2'.
+SEEDS     ?= 100
+FIRST     ?= 1
+OUT       ?= $(CURDIR)/parity-fuzz-out
+ARGS      ?=
+parity-fuzz: test-deps build
+	STEVEDORE_SLOW=1 STEVEDORE_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -v -timeout 0 \
+		-run '^TestCampaign$$' ./tests/parity/difftest/ -args -seeds $(SEEDS) -first $(FIRST) -out $(OUT) $(ARGS)
 
 clean:
 	rm -rf bin

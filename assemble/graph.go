@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -11,7 +12,10 @@ import (
 
 // linkSources resolves each stage's base and COPY --from sources: an
 // earlier stage, a named context or image, or scratch, as dockerfile2llb's
-// toCommand and resolveBaseImage do.
+// toCommand and resolveBaseImage do. A name that is none of these is an
+// error only when the target needs its stage: BuildKit never resolves the
+// images of unreachable stages (e.g. the package-<sub> stages of other
+// subpackages, which may use dependencies this target does not have).
 func (p *plan) linkSources(t Target) error {
 	extra := map[string]*stageState{}
 	for _, s := range p.states {
@@ -40,6 +44,11 @@ func (p *plan) linkSources(t Target) error {
 				return err
 			}
 			s.deps = append(s.deps, src)
+		}
+	}
+	for _, s := range p.reachable() {
+		if s.unresolved != nil {
+			return s.unresolved
 		}
 	}
 	return nil
@@ -80,7 +89,7 @@ func (p *plan) resolveBase(s *stageState, t Target) error {
 	case name == "scratch":
 		s.scratch = true
 	default:
-		return stageErr(p.path, s.stage, "FROM %s: not an earlier stage, a stagex/<target> dependency or scratch; image references are not supported yet", name)
+		s.unresolved = stageErr(p.path, s.stage, "FROM %s: not an earlier stage, a stagex/<target> dependency or scratch; image references are not supported yet", name)
 	}
 	return nil
 }
@@ -113,7 +122,7 @@ func (p *plan) copySource(s *stageState, c *instructions.CopyCommand, t Target, 
 	case t.Images[c.From] != "":
 		src.imageRef = c.From
 	default:
-		return nil, cmdErr(p.path, c, "COPY --from=%s: not a stage, a stagex/<target> dependency or a named context; image references are not supported yet", c.From)
+		src.unresolved = cmdErr(p.path, c, "COPY --from=%s: not a stage, a stagex/<target> dependency or a named context; image references are not supported yet", c.From)
 	}
 	extra[c.From] = src
 	return src, nil
@@ -143,12 +152,14 @@ func (p *plan) reachable() []*stageState {
 			out = append(out, s)
 		}
 	}
+	var extra []*stageState
 	for s := range seen {
 		if s.index < 0 {
-			out = append(out, s)
+			extra = append(extra, s)
 		}
 	}
-	return out
+	sort.Slice(extra, func(i, j int) bool { return extra[i].name < extra[j].name })
+	return append(out, extra...)
 }
 
 func cmdErr(path string, c instructions.Command, format string, a ...any) error {

@@ -50,6 +50,9 @@ type stageState struct {
 	// contextDir is set when a named local context replaces the stage.
 	contextDir string
 	scratch    bool
+	// unresolved is why the stage's base (or a COPY --from source) names
+	// nothing known; an error only if the target needs the stage.
+	unresolved error
 
 	platform ocispec.Platform
 	image    dockerspec.DockerOCIImage

@@ -105,9 +105,11 @@ func Assemble(in Input, exp Export) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	diffIDs := make([]digest.Digest, len(layers))
-	for i, l := range layers {
-		diffIDs[i] = digest.Digest(l.DiffID.String())
+	// Appended, as BuildKit's exporter does: an image without layers has
+	// "diff_ids": null in its config, not [].
+	var diffIDs []digest.Digest
+	for _, l := range layers {
+		diffIDs = append(diffIDs, digest.Digest(l.DiffID.String()))
 	}
 	config, err := ConfigBlob(in.Config, in.Base, diffIDs, exp.Epoch)
 	if err != nil {

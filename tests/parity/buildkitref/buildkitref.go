@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -53,6 +54,10 @@ func (o Options) run(ctx context.Context, env []string, args ...string) (string,
 		cmd.Env = append(cmd.Env, fmt.Sprintf("BUILDKIT_START_TIMEOUT=%d", int(o.StartTimeout.Seconds()+0.999)))
 	}
 	cmd.Env = append(cmd.Env, env...)
+	// A canceled context kills the script's whole process group: buildctl
+	// too, so that buildkitd abandons the build.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
