@@ -82,16 +82,9 @@ func indexBlob(manifest []byte, platform ocispec.Platform) ([]byte, error) {
 // the epoch as org.opencontainers.image.created and, when named, the
 // normalised name and its tag.
 func indexJSON(index []byte, exp Export) ([]byte, error) {
-	ann := map[string]string{
-		ocispec.AnnotationCreated: exp.Epoch.UTC().Format(time.RFC3339),
-	}
-	if exp.Name != "" {
-		full, tag, err := normalizeName(exp.Name)
-		if err != nil {
-			return nil, err
-		}
-		ann["io.containerd.image.name"] = full
-		ann[ocispec.AnnotationRefName] = tag
+	ann, err := indexAnnotations(exp)
+	if err != nil {
+		return nil, err
 	}
 	idx := ocispec.Index{
 		Versioned: specs.Versioned{SchemaVersion: 2},
@@ -110,14 +103,12 @@ func indexJSON(index []byte, exp Export) ([]byte, error) {
 	return dt, nil
 }
 
-// manifestIndexJSON is index.json of a single-platform export: the
-// manifest descriptor with the epoch as created time, the name and tag when
-// named (else the tag "latest" alone) and the normalised platform.
-func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) ([]byte, error) {
-	p := NormalizePlatform(platform)
+// indexAnnotations are the annotations of index.json's one descriptor:
+// the epoch as created time and, when named, the normalised name and its
+// tag.
+func indexAnnotations(exp Export) (map[string]string, error) {
 	ann := map[string]string{
 		ocispec.AnnotationCreated: exp.Epoch.UTC().Format(time.RFC3339),
-		ocispec.AnnotationRefName: "latest",
 	}
 	if exp.Name != "" {
 		full, tag, err := normalizeName(exp.Name)
@@ -126,6 +117,21 @@ func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) (
 		}
 		ann["io.containerd.image.name"] = full
 		ann[ocispec.AnnotationRefName] = tag
+	}
+	return ann, nil
+}
+
+// manifestIndexJSON is index.json of a single-platform export: the
+// manifest descriptor with the epoch as created time, the name and tag when
+// named (else the tag "latest" alone) and the normalised platform.
+func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) ([]byte, error) {
+	p := NormalizePlatform(platform)
+	ann, err := indexAnnotations(exp)
+	if err != nil {
+		return nil, err
+	}
+	if exp.Name == "" {
+		ann[ocispec.AnnotationRefName] = "latest"
 	}
 	idx := ocispec.Index{
 		Versioned: specs.Versioned{SchemaVersion: 2},

@@ -25,35 +25,28 @@ type dockerManifest struct {
 // types and so the same digest as type=oci, plus Docker's manifest.json;
 // an unnamed image has no ref.name in index.json and null RepoTags.
 func WriteDockerTar(file string, img *image.Image, name string) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(file), "."+filepath.Base(file)+".layout-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	layout := filepath.Join(tmp, "layout")
-	if err := image.WriteLayout(layout, img); err != nil {
-		return err
-	}
-	if name == "" {
-		if err := dropRefName(filepath.Join(layout, "index.json")); err != nil {
+	return withScratchLayout(file, img, func(layout string) error {
+		if name == "" {
+			if err := dropRefName(filepath.Join(layout, "index.json")); err != nil {
+				return err
+			}
+		}
+		m := dockerManifest{Config: "blobs/sha256/" + img.ConfigDigest.Hex}
+		for _, l := range img.Layers {
+			m.Layers = append(m.Layers, "blobs/sha256/"+l.Digest.Hex)
+		}
+		if name != "" {
+			m.RepoTags = []string{familiarName(name)}
+		}
+		raw, err := json.Marshal([]dockerManifest{m})
+		if err != nil {
 			return err
 		}
-	}
-	m := dockerManifest{Config: "blobs/sha256/" + img.ConfigDigest.Hex}
-	for _, l := range img.Layers {
-		m.Layers = append(m.Layers, "blobs/sha256/"+l.Digest.Hex)
-	}
-	if name != "" {
-		m.RepoTags = []string{familiarName(name)}
-	}
-	raw, err := json.Marshal([]dockerManifest{m})
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(layout, "manifest.json"), raw, 0o644); err != nil {
-		return err
-	}
-	return atomicfile.Write(file, func(w io.Writer) error { return tarDir(w, layout) })
+		if err := os.WriteFile(filepath.Join(layout, "manifest.json"), raw, 0o644); err != nil {
+			return err
+		}
+		return atomicfile.Write(file, func(w io.Writer) error { return tarDir(w, layout) })
+	})
 }
 
 // dropRefName removes the ref.name annotation of index.json's descriptor.

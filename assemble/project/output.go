@@ -20,16 +20,25 @@ func WriteOCIDir(dir string, img *image.Image) error { return image.WriteLayout(
 // atomically. The layout's files are the ones WriteOCIDir writes; the tar
 // lists them in name order with fixed metadata.
 func WriteOCITar(file string, img *image.Image) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(file), "."+filepath.Base(file)+".layout-*")
+	return withScratchLayout(file, img, func(layout string) error {
+		return atomicfile.Write(file, func(w io.Writer) error { return tarDir(w, layout) })
+	})
+}
+
+// withScratchLayout writes img as an OCI layout in a temp dir next to file
+// (flocked while in use, so that a later write of file sweeps it when this
+// process dies), calls fn with the layout and removes it.
+func withScratchLayout(file string, img *image.Image, fn func(layout string) error) error {
+	tmp, unlock, err := atomicfile.TempDir(file)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { os.RemoveAll(tmp); unlock() }()
 	layout := filepath.Join(tmp, "layout")
 	if err := image.WriteLayout(layout, img); err != nil {
 		return err
 	}
-	return atomicfile.Write(file, func(w io.Writer) error { return tarDir(w, layout) })
+	return fn(layout)
 }
 
 // tarDir writes the regular files and directories under dir, sorted.
