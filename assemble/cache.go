@@ -239,43 +239,22 @@ func (c *LayerCache) discard(dir string) {
 // The entry's files are made durable (syncfs) before the rename that
 // publishes it, and the rename before put returns.
 func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
-		return nil, err
-	}
-	// Locked while in use, so that Sweep can tell it from one a dead build
-	// left; after the rename that publishes it, Remove finds nothing.
-	td, err := lock.MkdirTemp(c.Dir, putPrefix)
-	if err != nil {
-		return nil, err
-	}
-	defer td.Remove()
-	tmp := td.Path
-	if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
-		return nil, fmt.Errorf("cache layer: %w", err)
-	}
-	m := cacheMeta{Key: k}
-	if l.Blob.Path != "" {
-		if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
-			return nil, fmt.Errorf("cache layer: %w", err)
+	err := c.publish(c.entry(k), putPrefix, func(tmp string) (any, error) {
+		if err := os.Rename(l.Dir, filepath.Join(tmp, "f")); err != nil {
+			return nil, err
 		}
-		m.Digest, m.DiffID, m.Size = l.Blob.Digest.String(), l.Blob.DiffID.String(), l.Blob.Size
-	}
-	tree, err := treeDigest(filepath.Join(tmp, "f"))
+		m := cacheMeta{Key: k}
+		if l.Blob.Path != "" {
+			if err := os.Rename(l.Blob.Path, filepath.Join(tmp, "blob")); err != nil {
+				return nil, err
+			}
+			m.Digest, m.DiffID, m.Size = l.Blob.Digest.String(), l.Blob.DiffID.String(), l.Blob.Size
+		}
+		tree, err := treeDigest(filepath.Join(tmp, "f"))
+		m.Tree = tree
+		return m, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("cache layer: %w", err)
-	}
-	m.Tree = tree
-	meta, _ := json.Marshal(m)
-	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
-		return nil, err
-	}
-	if err := syncFS(tmp); err != nil {
-		return nil, fmt.Errorf("cache layer: %w", err)
-	}
-	if err := os.Rename(tmp, c.entry(k)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
-		return nil, fmt.Errorf("cache layer: %w", err)
-	}
-	if err := atomicfile.SyncDir(c.Dir); err != nil {
 		return nil, fmt.Errorf("cache layer: %w", err)
 	}
 	c.mu.Lock()
@@ -290,6 +269,42 @@ func (c *LayerCache) put(k string, l *Layer) (*Layer, error) {
 	}
 	got.FromBase = l.FromBase
 	return got, nil
+}
+
+// publish fills a new entry in a locked temp dir of the cache (fill
+// returns what meta.json holds), makes it durable (syncfs) and publishes
+// it as entry with one rename, durable too before publish returns. When
+// another build published entry first, that one wins and this one is
+// discarded.
+func (c *LayerCache) publish(entry, prefix string, fill func(tmp string) (meta any, err error)) error {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	// Locked while in use, so that Sweep can tell it from one a dead build
+	// left; after the rename that publishes it, Remove finds nothing.
+	td, err := lock.MkdirTemp(c.Dir, prefix)
+	if err != nil {
+		return err
+	}
+	defer td.Remove()
+	m, err := fill(td.Path)
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(td.Path, "meta.json"), meta, 0o644); err != nil {
+		return err
+	}
+	if err := syncFS(td.Path); err != nil {
+		return err
+	}
+	if err := os.Rename(td.Path, entry); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
+		return err
+	}
+	return atomicfile.SyncDir(c.Dir)
 }
 
 func (c *LayerCache) entry(k string) string { return filepath.Join(c.Dir, k[:24]) }

@@ -42,8 +42,12 @@ func (d *dispatcher) commitLinked(ctx context.Context, s *stageState, ck string,
 		}
 		ck = key(s.chain, ck)
 	}
-	if err := d.materialize(ctx, s.layers); err != nil {
-		return err
+	var lowers []string // a --link copy runs on nothing
+	if !linked {
+		if err := d.materialize(ctx, s.layers); err != nil {
+			return err
+		}
+		lowers = lowerDirs(s.layers)
 	}
 	upper, err := d.newDir("layer")
 	if err != nil {
@@ -56,10 +60,6 @@ func (d *dispatcher) commitLinked(ctx context.Context, s *stageState, ck string,
 	merged, err := d.newDir("mnt")
 	if err != nil {
 		return err
-	}
-	lowers := lowerDirs(s.layers)
-	if linked {
-		lowers = nil
 	}
 	unmount, err := layers.Mount(lowers, upper, work, merged)
 	if err != nil {

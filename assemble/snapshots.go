@@ -3,13 +3,9 @@ package assemble
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/stevedore-build/stevedore/internal/atomicfile"
-	"github.com/stevedore-build/stevedore/internal/lock"
 )
 
 // Image layers (a dependency's or a base image's) are unpacked only when a
@@ -57,31 +53,10 @@ func (c *LayerCache) publishSnapshot(chain string, unpack func(dir string) error
 	if dir, ok := c.snapshot(chain); ok {
 		return dir, nil
 	}
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
-		return "", err
-	}
-	// Locked while in use, so that Sweep can tell it from one a dead build
-	// left; after the rename that publishes it, Remove finds nothing.
-	td, err := lock.MkdirTemp(c.Dir, snapPrefix)
+	err := c.publish(c.snapshotEntry(chain), snapPrefix, func(tmp string) (any, error) {
+		return snapshotMeta{Chain: chain}, unpack(filepath.Join(tmp, "f"))
+	})
 	if err != nil {
-		return "", err
-	}
-	defer td.Remove()
-	tmp := td.Path
-	if err := unpack(filepath.Join(tmp, "f")); err != nil {
-		return "", err
-	}
-	meta, _ := json.Marshal(snapshotMeta{Chain: chain})
-	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
-		return "", err
-	}
-	if err := syncFS(tmp); err != nil {
-		return "", fmt.Errorf("sync snapshot: %w", err)
-	}
-	if err := os.Rename(tmp, c.snapshotEntry(chain)); err != nil && !errors.Is(err, os.ErrExist) && !isNotEmpty(err) {
-		return "", fmt.Errorf("publish snapshot: %w", err)
-	}
-	if err := atomicfile.SyncDir(c.Dir); err != nil {
 		return "", fmt.Errorf("publish snapshot: %w", err)
 	}
 	dir, ok := c.snapshot(chain)
