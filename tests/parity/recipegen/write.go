@@ -47,7 +47,32 @@ func (t *Tree) Write(root, busybox string) error {
 			return err
 		}
 	}
-	return nil
+	return fixMetadata(root, mirror)
+}
+
+// fixMetadata gives every directory under root and every mirror file the
+// fixed mode and mtime, so that two writes agree even when they straddle a
+// second or run under different umasks. Package files and directories
+// already have theirs; setting a directory's mtime changes no child's.
+func fixMetadata(root, mirror string) error {
+	mt := time.Unix(contextDirMtime, 0)
+	return filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		mode := os.FileMode(0o755)
+		switch {
+		case fi.IsDir():
+		case filepath.Dir(p) == mirror:
+			mode = 0o644
+		default:
+			return nil
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			return err
+		}
+		return os.Chtimes(p, mt, mt)
+	})
 }
 
 func (p *Package) write(root string, hashes map[string]string) error {
