@@ -298,7 +298,10 @@ func (sg *stageGen) copyFromStage(c *cur) {
 func (sg *stageGen) copyFromDep(c *cur) {
 	t := pick(sg.gen, sg.order)
 	src, kind := sg.srcPath(sg.targets[t])
-	c.emit("COPY %s--from=stagex/%s %s %s", sg.chownFlag(), t, src, sg.dest(c, kind))
+	// --from first: StageX's generator only sees a dependency on a line
+	// that starts with "COPY --from=stagex/".
+	chown := sg.chownFlag()
+	c.emit("COPY --from=stagex/%s %s%s %s", t, chown, src, sg.dest(c, kind))
 }
 
 // copyFromFetch copies from the fetch named context without extracting.
