@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/project"
+	"github.com/stevedore-build/stevedore/build/project"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 

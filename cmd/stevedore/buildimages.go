@@ -9,7 +9,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/imagestore"
-	"github.com/stevedore-build/stevedore/assemble/project"
+	"github.com/stevedore-build/stevedore/build/project"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
