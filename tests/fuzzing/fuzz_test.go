@@ -23,7 +23,7 @@ var targets = []struct{ pkg, name string }{
 	{"./layers", "FuzzUnpackTar"},
 	{"./assemble/image", "FuzzReadLayout"},
 	{"./assemble/transport", "FuzzOpenArchive"},
-	{"./assemble/bundle", "FuzzBundle"},
+	{"./exchange/bundle", "FuzzBundle"},
 	{"./digests/signature", "FuzzVerify"},
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/containerd/platforms"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/export"
+	"github.com/stevedore-build/stevedore/exchange/export"
 )
 
 // Options say where the containerd daemon is.
