@@ -12,7 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // Annotations that name an image in a layout's index.json: the OCI one
@@ -23,7 +23,7 @@ const (
 )
 
 // localSource is an OCI layout directory, an oci-archive or a
-// docker-archive, opened on first use through assemble/transport.
+// docker-archive, opened on first use through oci/transport.
 type localSource struct {
 	kind, path string
 	img        *transport.Image

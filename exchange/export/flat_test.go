@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // TestFlatLayout: a layout whose index.json points straight at an image

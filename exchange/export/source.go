@@ -8,8 +8,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
 	"github.com/stevedore-build/stevedore/digests"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // Annotations of index.json that name an image for its consumers.

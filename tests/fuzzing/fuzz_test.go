@@ -22,7 +22,7 @@ var targets = []struct{ pkg, name string }{
 	{"./assemble", "FuzzAddArchive"},
 	{"./layers", "FuzzUnpackTar"},
 	{"./assemble/image", "FuzzReadLayout"},
-	{"./assemble/transport", "FuzzOpenArchive"},
+	{"./oci/transport", "FuzzOpenArchive"},
 	{"./exchange/bundle", "FuzzBundle"},
 	{"./digests/signature", "FuzzVerify"},
 }

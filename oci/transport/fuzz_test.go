@@ -12,8 +12,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
+	"github.com/stevedore-build/stevedore/oci/transport"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 // FuzzOpenArchive feeds arbitrary bytes to Open as an oci-archive or a

@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
+	"github.com/stevedore-build/stevedore/oci/transport"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 // fixture writes one test image as a layout and returns the layout
