@@ -49,7 +49,7 @@ type Options struct {
 
 // ImageResolver turns a target's image references into OCI layout
 // directories, name -> dir, for the target platform and the FROM
-// --platform values they are used with (see assemble/imagestore).
+// --platform values they are used with (see imagestore).
 type ImageResolver interface {
 	ResolveRefs(ctx context.Context, refs []containerfile.Ref, target containerfile.Platform) (map[string]string, error)
 }

@@ -25,7 +25,7 @@ type Options struct {
 	// filtered by its own .dockerignore.
 	Contexts map[string]string
 	// Images are image contexts and base images, name -> OCI layout
-	// (resolved by assemble/imagestore or given as oci-layout://).
+	// (resolved by imagestore or given as oci-layout://).
 	Images map[string]string
 	// Target is the stage to build ("" = the last one).
 	Target string

@@ -6,5 +6,5 @@
 // docker archive, or the final stage's files).
 //
 // Nothing here reads flags or the environment: cmd/stevedore resolves base
-// images through assemble/imagestore and passes every input explicitly.
+// images through imagestore and passes every input explicitly.
 package project

@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/build"
 	"github.com/stevedore-build/stevedore/exchange/bundle"
+	"github.com/stevedore-build/stevedore/imagestore"
 	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/sandbox"
@@ -35,7 +35,7 @@ type buildOptions struct {
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once.
 	Jobs int
-	// Image references (FROM alpine:3.20): see assemble/imagestore.
+	// Image references (FROM alpine:3.20): see imagestore.
 	Offline      bool
 	ImageSources []string
 	UpdateLock   bool

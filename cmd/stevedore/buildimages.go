@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/build/project"
+	"github.com/stevedore-build/stevedore/imagestore"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
