@@ -15,6 +15,7 @@ import (
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/internal/lock"
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
@@ -51,7 +52,7 @@ type Options struct {
 // directories, name -> dir, for the target platform and the FROM
 // --platform values they are used with (see imagestore).
 type ImageResolver interface {
-	ResolveRefs(ctx context.Context, refs []containerfile.Ref, target containerfile.Platform) (map[string]string, error)
+	ResolveRefs(ctx context.Context, refs []containerfile.Ref, target ocispec.Platform) (map[string]string, error)
 }
 
 // StageXUlimits are the limits StageX passes to every build.
@@ -96,7 +97,7 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 	at.Log = targetLog(logf, o.Progress, tg.Name)
 	out := filepath.Join(t.Root, "out", tg.Name)
 	cache := cacheRecord{dir: o.CacheDir}
-	pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
+	pl := at.Platform
 	key := ""
 	if o.CacheDir != "" {
 		if key, err = targetKey(at, known); err != nil {
@@ -143,9 +144,9 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 	if len(tg.Platforms) == 1 {
 		plat = tg.Platforms[0]
 	}
-	p, ok := containerfile.ParsePlatform(plat)
-	if !ok {
-		return assemble.Target{}, nil, none, fmt.Errorf("platform %q is not os/arch[/variant]", plat)
+	p, err := oci.ParsePlatform(plat)
+	if err != nil {
+		return assemble.Target{}, nil, none, err
 	}
 	epoch, err := strconv.ParseInt(tg.BuildArgs["SOURCE_DATE_EPOCH"], 10, 64)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
@@ -31,7 +32,7 @@ func targetKey(at assemble.Target, known assemble.Known) (string, error) {
 	field("name", at.Name)
 	field("version", at.Version)
 	field("stage", at.StageTarget)
-	field("platform", at.Platform.String())
+	field("platform", platforms.Format(at.Platform))
 	field("epoch", fmt.Sprint(at.Epoch.Unix()))
 	for _, u := range at.Ulimits {
 		field("ulimit", u.String())
@@ -53,7 +54,7 @@ func targetKey(at assemble.Target, known assemble.Known) (string, error) {
 		}
 	}
 	for _, k := range sortedKeys(at.Images) {
-		pl := ocispec.Platform{OS: at.Platform.OS, Architecture: at.Platform.Arch, Variant: at.Platform.Variant}
+		pl := at.Platform
 		d, err := layoutDigest(at.Images[k], pl)
 		if err != nil {
 			return "", err
@@ -71,7 +72,7 @@ func layoutDigest(dir string, pl ocispec.Platform) (string, error) {
 		return "", fmt.Errorf("dependency %s: %w", dir, err)
 	}
 	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:]) + "/" + image.FormatPlatform(pl), nil
+	return hex.EncodeToString(sum[:]) + "/" + platforms.Format(pl), nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -6,6 +6,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -14,15 +15,15 @@ import (
 // platform it is used with (a reference's Platform, "" meaning target),
 // and returns name -> layout directory, the executor's Target.Images.
 // Errors name the Containerfile line of the reference's first use.
-func (r *Resolver) ResolveRefs(ctx context.Context, refs []containerfile.Ref, target containerfile.Platform) (map[string]string, error) {
+func (r *Resolver) ResolveRefs(ctx context.Context, refs []containerfile.Ref, target ocispec.Platform) (map[string]string, error) {
 	var names []string
 	first := map[string]containerfile.Ref{}
 	plats := map[string][]ocispec.Platform{}
 	for _, ref := range refs {
 		p := target
 		if ref.Platform != "" {
-			var ok bool
-			if p, ok = containerfile.ParsePlatform(ref.Platform); !ok {
+			var err error
+			if p, err = oci.ParsePlatform(ref.Platform); err != nil {
 				return nil, fmt.Errorf("%s:%d: %s %s: platform %q is not os/arch[/variant]", ref.Pos.File, ref.Pos.Line, ref.How, ref.Name, ref.Platform)
 			}
 		}
@@ -30,7 +31,7 @@ func (r *Resolver) ResolveRefs(ctx context.Context, refs []containerfile.Ref, ta
 			first[ref.Name] = ref
 			names = append(names, ref.Name)
 		}
-		plats[ref.Name] = append(plats[ref.Name], ocispec.Platform{OS: p.OS, Architecture: p.Arch, Variant: p.Variant})
+		plats[ref.Name] = append(plats[ref.Name], p)
 	}
 	out := map[string]string{}
 	for _, n := range names {

@@ -20,7 +20,7 @@ func TestResolveRefs(t *testing.T) {
 	pos := func(line int) containerfile.Pos {
 		return containerfile.Pos{File: "packages/core/a/Containerfile", Line: line}
 	}
-	target := containerfile.Platform{OS: "linux", Arch: "amd64"}
+	target := ocispec.Platform{OS: "linux", Architecture: "amd64"}
 	for _, tc := range []struct {
 		name    string
 		refs    []containerfile.Ref

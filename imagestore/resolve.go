@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -252,10 +253,10 @@ func inStore(dir string, h v1.Hash, platforms []ocispec.Platform) bool {
 }
 
 // normalize returns the sorted, distinct, normalised platform strings.
-func normalize(platforms []ocispec.Platform) []string {
+func normalize(plats []ocispec.Platform) []string {
 	var out []string
-	for _, p := range platforms {
-		out = append(out, image.FormatPlatform(image.NormalizePlatform(p)))
+	for _, p := range plats {
+		out = append(out, platforms.Format(platforms.Normalize(p)))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -263,7 +264,7 @@ func normalize(platforms []ocispec.Platform) []string {
 
 // copyFrom writes the layout in a temp dir next to dir, checks it with
 // image.ReadLayout and renames it into place.
-func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository, h v1.Hash, platforms []ocispec.Platform, dir string) error {
+func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository, h v1.Hash, plats []ocispec.Platform, dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
@@ -273,8 +274,8 @@ func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository,
 	}
 	defer os.RemoveAll(tmp)
 	var top v1.Descriptor
-	for _, p := range platforms {
-		c := &copier{ctx: ctx, src: s, repo: repo, dir: tmp, want: image.NormalizePlatform(p)}
+	for _, p := range plats {
+		c := &copier{ctx: ctx, src: s, repo: repo, dir: tmp, want: platforms.Normalize(p)}
 		if top, err = c.top(h); err != nil {
 			return err
 		}
@@ -290,7 +291,7 @@ func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository,
 	if err := os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
 		return err
 	}
-	for _, p := range platforms {
+	for _, p := range plats {
 		if _, err := image.ReadLayout(tmp, p); err != nil {
 			return fmt.Errorf("from %s: %w", s, err)
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 // copier copies what one digest names from one source into a layout
@@ -162,7 +162,7 @@ func (c *copier) small(d v1.Descriptor) ([]byte, error) {
 }
 
 func (c *copier) matches(p ocispec.Platform) bool {
-	return image.FormatPlatform(image.NormalizePlatform(p)) == image.FormatPlatform(c.want)
+	return oci.SamePlatform(p, c.want)
 }
 
 func (c *copier) put(d v1.Descriptor, raw []byte) error {

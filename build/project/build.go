@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 // Options are the explicit inputs of one build, docker buildx build's
@@ -30,7 +31,7 @@ type Options struct {
 	// Target is the stage to build ("" = the last one).
 	Target string
 	// Platform is the target platform.
-	Platform containerfile.Platform
+	Platform ocispec.Platform
 	// BuildArgs are the --build-arg values (SOURCE_DATE_EPOCH included).
 	BuildArgs map[string]string
 	// Epoch is SOURCE_DATE_EPOCH, as rewrite-timestamp applies it.
