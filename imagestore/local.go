@@ -11,16 +11,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // Annotations that name an image in a layout's index.json: the OCI one
 // (skopeo, BuildKit's name=) and containerd's (ctr export, BuildKit).
-const (
-	refNameAnnotation        = "org.opencontainers.image.ref.name"
-	containerdNameAnnotation = "io.containerd.image.name"
-)
+const ()
 
 // localSource is an OCI layout directory, an oci-archive or a
 // docker-archive, opened on first use through oci/transport.
@@ -79,7 +78,7 @@ func (s *localSource) Lookup(_ context.Context, ref name.Reference) (v1.Hash, er
 	}
 	var found []v1.Hash
 	for _, d := range img.Manifests {
-		for _, k := range []string{refNameAnnotation, containerdNameAnnotation} {
+		for _, k := range []string{ocispec.AnnotationRefName, oci.AnnotationImageName} {
 			if v := d.Annotations[k]; v != "" && sameName(v, ref) {
 				found = append(found, d.Digest)
 				break

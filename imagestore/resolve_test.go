@@ -61,7 +61,7 @@ func writeLayout(t *testing.T, ix v1.ImageIndex, ref string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AppendIndex(ix, layout.WithAnnotations(map[string]string{refNameAnnotation: ref})); err != nil {
+	if err := p.AppendIndex(ix, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: ref})); err != nil {
 		t.Fatal(err)
 	}
 	return dir

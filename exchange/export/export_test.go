@@ -13,22 +13,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/oci/transport"
 )
-
-func TestTagOf(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "latest"},
-		{"1.2.3", "1.2.3"},
-		{"stagex/core-box:2", "2"},
-		{"host:5000/stagex/core-box", "latest"},
-		{"host:5000/stagex/core-box:v1", "v1"},
-	} {
-		if got := tagOf(tc.in); got != tc.want {
-			t.Errorf("tagOf(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
 
 func TestOpenReadsDigestAndTag(t *testing.T) {
 	for _, tc := range []struct{ tag, want string }{{"", "latest"}, {"1.4", "1.4"}} {
@@ -95,7 +82,7 @@ func checkIndexJSON(t *testing.T, raw []byte, top v1.Hash, name string) {
 	if len(idx.Manifests) != 1 || idx.Manifests[0].Digest != top {
 		t.Fatalf("index.json = %s, want one descriptor of %s", raw, top)
 	}
-	if got := idx.Manifests[0].Annotations[AnnotationImageName]; got != name {
+	if got := idx.Manifests[0].Annotations[oci.AnnotationImageName]; got != name {
 		t.Errorf("index.json name = %q, want %q", got, name)
 	}
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 // fixture is a layout shaped like BuildKit's out/<target>: index.json ->
@@ -44,9 +47,9 @@ func newFixture(t *testing.T, target, tag string, platforms ...v1.Platform) fixt
 		inner = mutate.AppendManifests(inner, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &platforms[i]}})
 	}
 	f.top, _ = inner.Digest()
-	ann := map[string]string{"io.containerd.image.name": "elsewhere/" + target + ":x"}
+	ann := map[string]string{oci.AnnotationImageName: "elsewhere/" + target + ":x"}
 	if tag != "" {
-		ann[AnnotationRefName] = tag
+		ann[ocispec.AnnotationRefName] = tag
 	}
 	outer := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: inner, Descriptor: v1.Descriptor{Annotations: ann}})
 	if err := os.MkdirAll(dir, 0o755); err != nil {

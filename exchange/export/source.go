@@ -4,20 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/digests"
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/oci/transport"
-)
-
-// Annotations of index.json that name an image for its consumers.
-const (
-	// AnnotationRefName carries the tag (OCI image layout).
-	AnnotationRefName = "org.opencontainers.image.ref.name"
-	// AnnotationImageName is the full name containerd and podman load use.
-	AnnotationImageName = "io.containerd.image.name"
 )
 
 // Repository is the repository every exported image is named under, so that
@@ -84,7 +77,7 @@ func ImageName(target, tag string) string {
 func (s *Source) Close() error { return s.img.Close() }
 
 // namedIndexJSON is index.json with every descriptor named
-// stagex/<target>:<its tag> (AnnotationImageName), everything else kept.
+// stagex/<target>:<its tag> (oci.AnnotationImageName), everything else kept.
 // BuildKit writes a name of its own there; podman load and containerd import
 // use it as the image name.
 func (s *Source) namedIndexJSON() ([]byte, error) {
@@ -95,8 +88,8 @@ func (s *Source) namedIndexJSON() ([]byte, error) {
 		for k, v := range d.Annotations {
 			ann[k] = v
 		}
-		tag := tagOf(ann[AnnotationRefName])
-		ann[AnnotationImageName] = ImageName(s.Target, tag)
+		tag := oci.RefTag(ann[ocispec.AnnotationRefName])
+		ann[oci.AnnotationImageName] = ImageName(s.Target, tag)
 		d.Annotations = ann
 		idx.Manifests[i] = d
 	}
@@ -105,16 +98,4 @@ func (s *Source) namedIndexJSON() ([]byte, error) {
 		return nil, fmt.Errorf("export %s: write index.json: %w", s.Target, err)
 	}
 	return b, nil
-}
-
-// tagOf is the tag part of a ref name annotation ("latest" when absent or
-// when the annotation is a reference without a tag).
-func tagOf(ref string) string {
-	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
-		return ref[i+1:]
-	}
-	if ref == "" || strings.Contains(ref, "/") {
-		return "latest"
-	}
-	return ref
 }

@@ -7,14 +7,12 @@ import (
 	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // maxJSON bounds the size of a JSON blob (index, manifest, config) read
 // into memory; layers are only ever streamed.
 const maxJSON = 64 << 20
-
-// refNameAnnotation is the annotation a tag selects on.
-const refNameAnnotation = "org.opencontainers.image.ref.name"
 
 // Image is an opened image store with verified, raw access to its blobs.
 type Image struct {
@@ -104,10 +102,10 @@ func readAll(src source, name string) ([]byte, error) {
 func selectTag(ds []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	var tags []string
 	for _, d := range ds {
-		if d.Annotations[refNameAnnotation] == tag {
+		if d.Annotations[ocispec.AnnotationRefName] == tag {
 			return d, nil
 		}
-		if t := d.Annotations[refNameAnnotation]; t != "" {
+		if t := d.Annotations[ocispec.AnnotationRefName]; t != "" {
 			tags = append(tags, t)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Entry is one tar entry: a header and, for regular files, its content.
@@ -147,7 +148,7 @@ func WriteLayout(t testing.TB, dir string, s Spec) v1.Image {
 	img := Image(t, s)
 	desc := v1.Descriptor{}
 	if s.Tag != "" {
-		desc.Annotations = map[string]string{"org.opencontainers.image.ref.name": s.Tag}
+		desc.Annotations = map[string]string{ocispec.AnnotationRefName: s.Tag}
 	}
 	var idx v1.ImageIndex = mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: desc})
 	if s.IndexAnnotations != nil {
