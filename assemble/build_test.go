@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -48,7 +49,7 @@ func buildIn(t *testing.T, cf string, files map[string][]byte) (*Image, error) {
 	b := &Builder{Runner: r, WorkDir: t.TempDir(), Layers: OverlayLayers{}}
 	img, err := b.Build(context.Background(), Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
 	})
 	if img != nil {
 		t.Cleanup(func() { img.Close() })

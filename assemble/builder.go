@@ -178,16 +178,16 @@ func SweepWork(workDir string, prefixes ...string) error {
 // does when the platform was given explicitly.
 func (d *dispatcher) finalize(s *stageState) {
 	tp := d.t.Platform
-	same := tp.OS == s.image.OS && tp.Arch == s.image.Architecture
+	same := tp.OS == s.image.OS && tp.Architecture == s.image.Architecture
 	s.image.OS = tp.OS
-	s.image.Architecture = tp.Arch
+	s.image.Architecture = tp.Architecture
 	if tp.Variant != "" || !same {
 		s.image.Variant = tp.Variant
 	}
 	if !same {
 		s.image.OSVersion = ""
 	}
-	s.platform = ocispec.Platform{OS: tp.OS, Architecture: tp.Arch, Variant: s.image.Variant}
+	s.platform = ocispec.Platform{OS: tp.OS, Architecture: tp.Architecture, Variant: s.image.Variant}
 }
 
 // dispatchStage initialises a stage from its base and runs its commands.
@@ -214,7 +214,7 @@ func (d *dispatcher) dispatchStage(ctx context.Context, s *stageState) error {
 // initStage sets up a stage's image, environment and layers from its base,
 // as resolveBaseImage and dispatchStages do.
 func (d *dispatcher) initStage(ctx context.Context, s *stageState) error {
-	tp := ocispec.Platform{OS: d.t.Platform.OS, Architecture: d.t.Platform.Arch, Variant: d.t.Platform.Variant}
+	tp := ocispec.Platform{OS: d.t.Platform.OS, Architecture: d.t.Platform.Architecture, Variant: d.t.Platform.Variant}
 	switch {
 	case s.base != nil:
 		if !s.base.dispatched {

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -34,7 +35,7 @@ func cachedBuild(t *testing.T, dir, cacheDir, cf string) ([]string, string) {
 	}
 	img, err := b.Build(context.Background(), Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
 	})
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, log.String())

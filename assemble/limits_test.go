@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -40,7 +40,7 @@ func buildLimited(t *testing.T, workDir string, lim RunLimits, cf string) (strin
 	b := &Builder{Runner: r, WorkDir: workDir, Layers: OverlayLayers{}, Limits: lim}
 	img, err := b.Build(context.Background(), Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
 	})
 	if img != nil {
 		img.Close()

@@ -12,8 +12,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -56,7 +56,7 @@ func parsePlan(t Target) (*plan, error) {
 	for i := range metaArgs {
 		cmds[i] = &metaArgs[i]
 	}
-	p.globalArgs, err = containerfile.GlobalScope(p.shlex, cmds, BuildPlatform, t.Platform, targetName, t.BuildArgs)
+	p.globalArgs, err = containerfile.GlobalScope(p.shlex, cmds, oci.BuildPlatform, t.Platform, targetName, t.BuildArgs)
 	if err != nil {
 		return nil, locate(t.Containerfile, err)
 	}
@@ -89,9 +89,9 @@ func (p *plan) buildStates(stages []instructions.Stage, t Target) error {
 			if err != nil {
 				return locate(p.path, parser.WithLocation(err, st.Location))
 			}
-			pl, err := parsePlatform(v)
+			pl, err := oci.ParsePlatform(v)
 			if err != nil {
-				return stageErr(p.path, st, "FROM --platform=%s: %v", v, err)
+				return stageErr(p.path, st, "FROM --platform=%s: want os/arch[/variant]", v)
 			}
 			s.platform = pl
 		}
@@ -123,18 +123,6 @@ func (p *plan) resolveTarget(name string) error {
 	}
 	p.target = s
 	return nil
-}
-
-func parsePlatform(s string) (ocispec.Platform, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return ocispec.Platform{}, fmt.Errorf("want os/arch[/variant]")
-	}
-	pl := ocispec.Platform{OS: parts[0], Architecture: parts[1]}
-	if len(parts) == 3 {
-		pl.Variant = parts[2]
-	}
-	return pl, nil
 }
 
 // locate prefixes a BuildKit error with file:line when it has a location.

@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func planOf(t *testing.T, cf string, mod func(*Target)) (*plan, error) {
@@ -18,7 +17,7 @@ func planOf(t *testing.T, cf string, mod func(*Target)) (*plan, error) {
 	if err := os.WriteFile(p, []byte(cf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tg := Target{Containerfile: p, ContextDir: dir, Platform: containerfile.Platform{OS: "linux", Arch: "amd64"},
+	tg := Target{Containerfile: p, ContextDir: dir, Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"},
 		Contexts: map[string]string{"fetch": dir}, Images: map[string]string{"stagex/core-x": dir}}
 	if mod != nil {
 		mod(&tg)

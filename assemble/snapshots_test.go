@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/assemble/image"
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 // countingLayers counts the layers a build unpacks.
@@ -38,7 +39,7 @@ func buildWith(t *testing.T, b *Builder, cf string, images map[string]string) []
 	}
 	img, err := b.Build(context.Background(), Target{
 		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func baseLayout(t *testing.T) string {
 	epoch := time.Unix(1, 0).UTC()
 	img, err := b.Build(context.Background(), Target{
 		Name: "core-base", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: epoch,
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: epoch,
 	})
 	must(t, err)
 	defer img.Close()
@@ -145,7 +146,7 @@ func TestMountRootfsUnpacksUntouchedBaseLayers(t *testing.T) {
 	b := &Builder{WorkDir: t.TempDir(), Layers: OverlayLayers{}, Cache: &LayerCache{Dir: filepath.Join(t.TempDir(), "cache")}}
 	img, err := b.Build(context.Background(), Target{
 		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
-		Platform: containerfile.Platform{OS: "linux", Arch: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
 	})
 	must(t, err)
 	defer img.Close()

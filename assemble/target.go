@@ -4,7 +4,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -25,7 +26,7 @@ type Target struct {
 	// StageTarget is the Containerfile stage to build ("" = the last one).
 	StageTarget string
 	// Platform is the target platform (--platform).
-	Platform containerfile.Platform
+	Platform ocispec.Platform
 	// BuildArgs are the --build-arg values.
 	BuildArgs map[string]string
 	// Epoch is SOURCE_DATE_EPOCH: clamps layer and history times.
@@ -40,6 +41,3 @@ type Target struct {
 	// Log receives the output of RUN steps and progress lines.
 	Log io.Writer
 }
-
-// BuildPlatform is the platform stevedore runs on; BuildKit's BUILDPLATFORM.
-var BuildPlatform = containerfile.Platform{OS: "linux", Arch: "amd64"}

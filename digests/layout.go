@@ -8,13 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-)
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-// RefNameAnnotation is the index.json annotation that carries an image's tag.
-const RefNameAnnotation = "org.opencontainers.image.ref.name"
+	"github.com/stevedore-build/stevedore/oci"
+)
 
 // maxMetadataBlob bounds the size of an index or manifest blob read into
 // memory; real ones are a few KiB.
@@ -92,21 +91,13 @@ func readIndexJSON(dir string) (*v1.IndexManifest, error) {
 	return idx, nil
 }
 
-// tagOf returns the tag recorded in a descriptor's ref.name annotation. Some
-// tools store a full reference there; its tag part is used.
+// tagOf returns the tag recorded in a descriptor's ref.name annotation
+// (oci.RefTag: some tools store a full reference there) and checks it.
 func tagOf(desc v1.Descriptor) (string, error) {
-	ref, ok := desc.Annotations[RefNameAnnotation]
-	if !ok || ref == "" {
-		return "latest", nil
-	}
-	tag := ref
-	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
-		tag = ref[i+1:]
-	} else if strings.Contains(ref, "/") {
-		return "latest", nil
-	}
+	ref := desc.Annotations[ocispec.AnnotationRefName]
+	tag := oci.RefTag(ref)
 	if !tagRE.MatchString(tag) {
-		return "", fmt.Errorf("annotation %s=%q is not a valid tag", RefNameAnnotation, ref)
+		return "", fmt.Errorf("annotation %s=%q is not a valid tag", ocispec.AnnotationRefName, ref)
 	}
 	return tag, nil
 }

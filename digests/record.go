@@ -107,57 +107,5 @@ func WriteStage(tree, stage string, recs []Record) error {
 			return fmt.Errorf("write %s: target %q is not in stage %s", StagePath(tree, stage), r.Target, stage)
 		}
 	}
-	return WriteFileAtomic(StagePath(tree, stage), FormatRecords(recs), 0o644)
-}
-
-// WriteFileAtomic writes data to a temp file next to path, fsyncs it and
-// renames it over path, so that readers never see a partial file. Like
-// atomicfile.Write, it first removes the temp files of path that writers
-// killed before their rename left (the flock they held is free).
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	atomicfile.Sweep(path)
-	f, err := atomicfile.CreateTemp(path)
-	if err != nil {
-		return fmt.Errorf("create temp file in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err // *fs.PathError: "write <tmp>: <reason>"
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	// Renamed while open: closing drops the flock that keeps Sweep off it.
-	if err := os.Rename(tmp, path); err != nil {
-		f.Close()
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.WriteFile(StagePath(tree, stage), FormatRecords(recs), 0o644)
 }

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stevedore-build/stevedore/digests/internal/ocitest"
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 func hexHash(c string) v1.Hash { return v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(c, 64)} }
@@ -113,14 +114,14 @@ func TestRecordTargetsKeepsOthers(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicConcurrent(t *testing.T) {
+func TestWriteFileConcurrent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.txt")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			if err := WriteFileAtomic(path, []byte(strings.Repeat("x", 1000*i)), 0o644); err != nil {
+			if err := atomicfile.WriteFile(path, []byte(strings.Repeat("x", 1000*i)), 0o644); err != nil {
 				t.Error(err)
 			}
 		}(i)

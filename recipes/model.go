@@ -1,9 +1,15 @@
 package recipes
 
-import "github.com/stevedore-build/stevedore/recipes/containerfile"
+import (
+	"github.com/containerd/platforms"
 
-// DefaultPlatform is the platform of packages that do not set platforms.
-const DefaultPlatform = "linux/amd64"
+	"github.com/stevedore-build/stevedore/oci"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
+)
+
+// DefaultPlatform is the platform of packages that do not set platforms:
+// the build platform, as os/arch.
+var DefaultPlatform = platforms.Format(oci.BuildPlatform)
 
 // Tree is a loaded, validated package tree.
 type Tree struct {

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 var hashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -54,7 +54,7 @@ func (t *Tree) readTOML(p *Package, probs *problemList) bool {
 	p.Description, p.License, p.Website = rp.Description, rp.License, rp.Website
 	p.Platforms = rp.Platforms
 	for i, pl := range rp.Platforms {
-		if _, valid := containerfile.ParsePlatform(pl); !valid {
+		if _, err := oci.ParsePlatform(pl); err != nil {
 			bad("package.platforms", "entry %d %q is not os/arch[/variant]", i+1, pl)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -247,8 +248,8 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 		if len(tg.Platforms) > 0 {
 			plat = tg.Platforms[0]
 		}
-		build, _ := containerfile.ParsePlatform(DefaultPlatform)
-		target, _ := containerfile.ParsePlatform(plat)
+		build := oci.BuildPlatform
+		target, _ := oci.ParsePlatform(plat)
 		globals, err := f.GlobalArgs(tg.BuildArgs, build, target, tg.StageTarget)
 		if err != nil {
 			probs.add(f.Path, 0, "", "%v", err)

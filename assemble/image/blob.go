@@ -3,7 +3,6 @@ package image
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -148,18 +147,4 @@ func writeFile(path string, data []byte, mode fs.FileMode) (err error) {
 		return err
 	}
 	return f.Sync()
-}
-
-// syncDir fsyncs a directory so that the entries created in it survive a
-// crash.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

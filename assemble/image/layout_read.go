@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/platforms"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 // maxJSON bounds the JSON documents ReadLayout loads into memory.
@@ -54,13 +57,13 @@ func ReadLayout(dir string, platform ocispec.Platform) (*Loaded, error) {
 	if err := json.Unmarshal(raw, &idx); err != nil {
 		return nil, fmt.Errorf("read layout %s: parse index.json: %w", dir, err)
 	}
-	r := &reader{dir: dir, want: NormalizePlatform(platform)}
+	r := &reader{dir: dir, want: platforms.Normalize(platform)}
 	img, err := r.find(idx.Manifests, 0)
 	if err != nil {
 		return nil, err
 	}
 	if img == nil {
-		return nil, fmt.Errorf("read layout %s: no image for platform %s (found: %s)", dir, FormatPlatform(r.want), r.foundList())
+		return nil, fmt.Errorf("read layout %s: no image for platform %s (found: %s)", dir, platforms.Format(r.want), r.foundList())
 	}
 	if err := r.loadLayers(img); err != nil {
 		return nil, err
@@ -102,18 +105,18 @@ func (r *reader) find(descs []ocispec.Descriptor, depth int) (*Loaded, error) {
 				return img, err
 			}
 		case ocispec.MediaTypeImageManifest, dockerManifest:
-			if d.Platform != nil && !samePlatform(*d.Platform, r.want) {
-				r.found = append(r.found, FormatPlatform(NormalizePlatform(*d.Platform)))
+			if d.Platform != nil && !oci.SamePlatform(*d.Platform, r.want) {
+				r.found = append(r.found, platforms.Format(platforms.Normalize(*d.Platform)))
 				continue
 			}
 			img, err := r.manifest(d)
 			if err != nil {
 				return nil, err
 			}
-			if samePlatform(img.Platform, r.want) {
+			if oci.SamePlatform(img.Platform, r.want) {
 				return img, nil
 			}
-			r.found = append(r.found, FormatPlatform(img.Platform))
+			r.found = append(r.found, platforms.Format(img.Platform))
 		}
 	}
 	return nil, nil
@@ -136,7 +139,7 @@ func (r *reader) manifest(d ocispec.Descriptor) (*Loaded, error) {
 	if err := json.Unmarshal(img.ConfigRaw, &img.Config); err != nil {
 		return nil, fmt.Errorf("read layout %s: parse config %s: %w", r.dir, img.ConfigDigest, err)
 	}
-	img.Platform = NormalizePlatform(ocispec.Platform{
+	img.Platform = platforms.Normalize(ocispec.Platform{
 		OS: img.Config.OS, Architecture: img.Config.Architecture, Variant: img.Config.Variant,
 	})
 	return img, nil

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // Steps of WriteLayout at which tests inject failures.
@@ -125,7 +127,7 @@ func populate(tmp string, img *Image) error {
 		return err
 	}
 	for _, d := range []string{sha, filepath.Join(tmp, "blobs"), tmp} {
-		if err := syncDir(d); err != nil {
+		if err := atomicfile.SyncDir(d); err != nil {
 			return err
 		}
 	}

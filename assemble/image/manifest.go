@@ -7,9 +7,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/containerd/platforms"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 // rewrittenTimestamp is util/converter's labelRewrittenTimestamp: the
@@ -56,10 +59,10 @@ func manifestBlob(config []byte, layers []Layer, exp Export) ([]byte, error) {
 // indexBlob is the image index BUILDKIT_MULTI_PLATFORM=1 forces even for
 // one platform: one manifest descriptor with the normalised platform.
 func indexBlob(manifest []byte, platform ocispec.Platform) ([]byte, error) {
-	p := NormalizePlatform(platform)
-	if p.OS == "" || p.Architecture == "" {
-		return nil, fmt.Errorf("image index: platform needs os and architecture, got %q", FormatPlatform(p))
+	if platform.OS == "" || platform.Architecture == "" {
+		return nil, fmt.Errorf("image index: platform needs os and architecture, got %q", platform.OS+"/"+platform.Architecture)
 	}
+	p := platforms.Normalize(platform)
 	idx := ocispec.Index{
 		Versioned: specs.Versioned{SchemaVersion: 2},
 		MediaType: ocispec.MediaTypeImageIndex,
@@ -115,7 +118,7 @@ func indexAnnotations(exp Export) (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		ann["io.containerd.image.name"] = full
+		ann[oci.AnnotationImageName] = full
 		ann[ocispec.AnnotationRefName] = tag
 	}
 	return ann, nil
@@ -125,7 +128,7 @@ func indexAnnotations(exp Export) (map[string]string, error) {
 // manifest descriptor with the epoch as created time, the name and tag when
 // named (else the tag "latest" alone) and the normalised platform.
 func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) ([]byte, error) {
-	p := NormalizePlatform(platform)
+	p := platforms.Normalize(platform)
 	ann, err := indexAnnotations(exp)
 	if err != nil {
 		return nil, err

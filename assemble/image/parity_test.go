@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/tests/parity/buildkitref"
 )
 
@@ -40,7 +41,7 @@ func TestBuildKitParity(t *testing.T) {
 	})
 	for _, platform := range []string{"linux/amd64", "linux/386", "linux/arm/v7"} {
 		t.Run(strings.ReplaceAll(platform, "/", "-"), func(t *testing.T) {
-			p, err := image.ParsePlatform(platform)
+			p, err := oci.ParsePlatform(platform)
 			if err != nil {
 				t.Fatal(err)
 			}

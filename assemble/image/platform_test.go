@@ -3,45 +3,11 @@ package image
 import (
 	"testing"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-cmp/cmp"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-func TestParsePlatform(t *testing.T) {
-	tests := []struct {
-		in   string
-		want ocispec.Platform
-		err  bool
-	}{
-		{in: "linux/amd64", want: amd64},
-		{in: "linux/386", want: i386},
-		{in: "linux/i386", want: i386},
-		{in: "linux/arm/v7", want: arm7},
-		{in: "linux/arm", want: arm7},
-		{in: "linux/armhf", want: arm7},
-		{in: "linux/arm/6", want: ocispec.Platform{OS: "linux", Architecture: "arm", Variant: "v6"}},
-		{in: "linux/arm64/v8", want: arm64},
-		{in: "linux/aarch64", want: arm64},
-		{in: "Linux/x86_64", want: amd64},
-		{in: "linux/riscv64", want: ocispec.Platform{OS: "linux", Architecture: "riscv64"}},
-		{in: "linux", err: true},
-		{in: "linux/", err: true},
-		{in: "linux/arm/", err: true},
-		{in: "linux/arm/v7/x", err: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParsePlatform(tc.in)
-			if (err != nil) != tc.err {
-				t.Fatalf("err = %v, want error %v", err, tc.err)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 // TestEmptyImage: what a FROM scratch stage starts from, per platform.
 func TestEmptyImage(t *testing.T) {
@@ -64,7 +30,7 @@ func TestEmptyImage(t *testing.T) {
 		{arm7, withConfig("arm", "v7", path)},
 		{ocispec.Platform{OS: "windows", Architecture: "amd64"}, win},
 	} {
-		t.Run(FormatPlatform(tc.p), func(t *testing.T) {
+		t.Run(platforms.Format(tc.p), func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, EmptyImage(tc.p)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-cmp/cmp"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
@@ -41,7 +42,7 @@ func (h *handLayout) put(mediaType string, v any, p *ocispec.Platform) ocispec.D
 // image stores a config and a layerless manifest for platform p.
 func (h *handLayout) image(p ocispec.Platform, mediaType string, withPlatform bool) ocispec.Descriptor {
 	cfg := EmptyImage(p)
-	cfg.Config.User = FormatPlatform(p) // tells the images apart
+	cfg.Config.User = platforms.Format(p) // tells the images apart
 	cd := h.put(ocispec.MediaTypeImageConfig, cfg, nil)
 	m := ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: mediaType, Config: cd}
 	var dp *ocispec.Platform
@@ -105,8 +106,8 @@ func TestReadLayoutShapes(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got.Platform); diff != "" {
 				t.Errorf("platform (-want +got):\n%s", diff)
 			}
-			if got.Config.Config.User != FormatPlatform(tc.want) {
-				t.Errorf("read the config of %s, want %s", got.Config.Config.User, FormatPlatform(tc.want))
+			if got.Config.Config.User != platforms.Format(tc.want) {
+				t.Errorf("read the config of %s, want %s", got.Config.Config.User, platforms.Format(tc.want))
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func swap(tmp, dir string) (old string, err error) {
 	for range 10 {
 		err := renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_NOREPLACE)
 		if err == nil {
-			return "", syncDir(filepath.Dir(dir))
+			return "", atomicfile.SyncDir(filepath.Dir(dir))
 		}
 		if unsupported(err) {
 			return swapFallback(tmp, dir)
@@ -49,7 +49,7 @@ func swap(tmp, dir string) (old string, err error) {
 		}
 		err = renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
 		if err == nil {
-			return tmp, syncDir(filepath.Dir(dir))
+			return tmp, atomicfile.SyncDir(filepath.Dir(dir))
 		}
 		if unsupported(err) {
 			return swapFallback(tmp, dir)
@@ -83,7 +83,7 @@ func swapFallback(tmp, dir string) (string, error) {
 			return "", fmt.Errorf("move %s aside: %w", dir, err)
 		}
 		if err := os.Rename(tmp, dir); err == nil {
-			return old, syncDir(filepath.Dir(dir))
+			return old, atomicfile.SyncDir(filepath.Dir(dir))
 		}
 	}
 	return old, fmt.Errorf("replace %s: it keeps changing under concurrent writers", dir)

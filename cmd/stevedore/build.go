@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/bundle"
-	"github.com/stevedore-build/stevedore/assemble/imagestore"
-	"github.com/stevedore-build/stevedore/assemble/tree"
+	"github.com/stevedore-build/stevedore/build"
+	"github.com/stevedore-build/stevedore/exchange/bundle"
+	"github.com/stevedore-build/stevedore/imagestore"
 	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/sandbox"
@@ -35,7 +35,7 @@ type buildOptions struct {
 	NetworkForFetchSteps bool
 	// Jobs bounds how many targets build at once.
 	Jobs int
-	// Image references (FROM alpine:3.20): see assemble/imagestore.
+	// Image references (FROM alpine:3.20): see imagestore.
 	Offline      bool
 	ImageSources []string
 	UpdateLock   bool
@@ -171,13 +171,13 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		return err
 	}
 	defer images.Close()
-	return tree.Build(cmd.Context(), t, ordered, tree.Options{
+	return build.Build(cmd.Context(), t, ordered, build.Options{
 		Images:               images,
 		CacheDir:             cacheDir,
 		LogDir:               filepath.Join(t.Root, ".stevedore", "logs"),
 		Builder:              b,
 		Platform:             o.Platform,
-		Ulimits:              tree.StageXUlimits,
+		Ulimits:              build.StageXUlimits,
 		Progress:             progress,
 		NetworkForFetchSteps: o.NetworkForFetchSteps,
 		Jobs:                 o.Jobs,
@@ -219,7 +219,7 @@ func newBuilder(root string, o *buildOptions) (*assemble.Builder, string, error)
 	}
 	// What builds that died left (their scratch dirs are unlocked) goes
 	// first; a failure to sweep does not stop this build.
-	if err := tree.SweepWork(work); err != nil {
+	if err := build.SweepWork(work); err != nil {
 		fmt.Fprintf(os.Stderr, "stevedore: warning: %v (stevedore clean removes it)\n", err)
 	}
 	cfg := sandbox.LibcontainerConfig{StateDir: sandboxStateDir(o.StateDir)}

@@ -10,13 +10,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/project"
-	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	"github.com/stevedore-build/stevedore/build/project"
+	"github.com/stevedore-build/stevedore/oci"
 )
 
 // addFileFlags adds docker buildx build's flags for building one
@@ -73,8 +72,8 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	plat, ok := containerfile.ParsePlatform(o.Platform)
-	if !ok || strings.Contains(o.Platform, ",") {
+	plat, err := oci.ParsePlatform(o.Platform)
+	if err != nil || strings.Contains(o.Platform, ",") {
 		return usageErrorf("--platform %q: want one os/arch[/variant]", o.Platform)
 	}
 	if o.Verify != "" {
@@ -137,7 +136,7 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s\n", oci.ManifestDigest)
 	return verifyDigest(cmd.Context(), cmd, verifyCheck{
 		want: o.Verify, file: file, name: name, built: oci, resolver: resolver, workDir: b.WorkDir,
-		platform: ocispec.Platform{OS: plat.OS, Architecture: plat.Arch, Variant: plat.Variant},
+		platform: plat,
 	})
 }
 

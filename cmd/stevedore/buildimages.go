@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stevedore-build/stevedore/assemble"
-	"github.com/stevedore-build/stevedore/assemble/imagestore"
-	"github.com/stevedore-build/stevedore/assemble/project"
+	"github.com/stevedore-build/stevedore/build/project"
+	"github.com/stevedore-build/stevedore/imagestore"
+	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -80,7 +80,7 @@ func resolveBaseImages(ctx context.Context, r *imagestore.Resolver, po *project.
 	if err != nil {
 		return err
 	}
-	globals, err := f.GlobalArgs(po.BuildArgs, assemble.BuildPlatform, po.Platform, po.Target)
+	globals, err := f.GlobalArgs(po.BuildArgs, oci.BuildPlatform, po.Platform, po.Target)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
-	"github.com/stevedore-build/stevedore/assemble/project"
+	"github.com/stevedore-build/stevedore/build/project"
 )
 
 // output is one --output of file mode, docker buildx build's syntax.

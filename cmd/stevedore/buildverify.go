@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
-	"github.com/stevedore-build/stevedore/assemble/imagestore"
 	"github.com/stevedore-build/stevedore/digests/explain"
+	"github.com/stevedore-build/stevedore/imagestore"
 )
 
 // verifyCheck is what --verify needs to explain a mismatch: the built

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/exchange/bundle"
 	"github.com/stevedore-build/stevedore/internal/lock"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/plan"

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
 	"github.com/stevedore-build/stevedore/digests/explain"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 // runCLI runs the stevedore CLI in-process and returns its exit code and

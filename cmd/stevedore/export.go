@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stevedore-build/stevedore/assemble/export"
+	"github.com/stevedore-build/stevedore/exchange/export"
 )
 
 func init() { register(newExportCmd) }

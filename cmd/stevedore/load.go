@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stevedore-build/stevedore/assemble/export"
-	"github.com/stevedore-build/stevedore/assemble/export/containerd"
+	"github.com/stevedore-build/stevedore/exchange/containerd"
+	"github.com/stevedore-build/stevedore/exchange/export"
 )
 
 func init() { register(newLoadCmd) }

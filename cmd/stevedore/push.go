@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 
-	"github.com/stevedore-build/stevedore/assemble/export"
+	"github.com/stevedore-build/stevedore/exchange/export"
 )
 
 func init() { register(newPushCmd) }

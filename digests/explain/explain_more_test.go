@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
 	"github.com/stevedore-build/stevedore/digests/explain"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 // layoutFromTar writes a one-layer layout from raw tar bytes.

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
 	"github.com/stevedore-build/stevedore/digests/explain"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 // key is what a test asserts about a difference: where and which field.

@@ -12,7 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // gzipHeader is the first member header of a gzip stream (RFC 1952).

@@ -10,7 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // Options tune a comparison.

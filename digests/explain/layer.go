@@ -11,7 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // layerStream is an opened layer blob: verified, decompressed, and hashed

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // Options describe the configuration to write.
@@ -61,16 +61,16 @@ func Write(o Options) (Result, error) {
 		if err := e.Serialize(&b); err != nil {
 			return Result{}, fmt.Errorf("export key %X: %w", e.PrimaryKey.Fingerprint, err)
 		}
-		if err := digests.WriteFileAtomic(path, b.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			return Result{}, err
 		}
 		res.Keys = append(res.Keys, path)
 		reqs = append(reqs, newRequirement(path, scope, signed))
 	}
-	if err := digests.WriteFileAtomic(res.Policy, policyJSON(scope, reqs), 0o644); err != nil {
+	if err := atomicfile.WriteFile(res.Policy, policyJSON(scope, reqs), 0o644); err != nil {
 		return Result{}, err
 	}
-	if err := digests.WriteFileAtomic(res.Registries, registriesYAML(scope, o.Lookaside), 0o644); err != nil {
+	if err := atomicfile.WriteFile(res.Registries, registriesYAML(scope, o.Lookaside), 0o644); err != nil {
 		return Result{}, err
 	}
 	return res, nil

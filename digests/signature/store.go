@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
 )
 
 // maxSignatureFile bounds the size of a signature file read.
@@ -105,7 +107,7 @@ func WriteNext(dir string, data []byte) (string, error) {
 		path := filepath.Join(dir, "signature-"+strconv.Itoa(n))
 		err := os.Link(tmp, path)
 		if err == nil {
-			return path, syncDir(dir)
+			return path, atomicfile.SyncDir(dir)
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return "", fmt.Errorf("link %s: %w", path, err)
@@ -131,16 +133,4 @@ func writeTemp(dir string, data []byte) (string, error) {
 		return "", fmt.Errorf("chmod %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -2,36 +2,13 @@ package containerfile
 
 import (
 	"sort"
-	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-// Platform is an OS/architecture[/variant] triple, as in linux/arm/v7.
-type Platform struct{ OS, Arch, Variant string }
-
-// ParsePlatform parses "os/arch[/variant]".
-func ParsePlatform(s string) (Platform, bool) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return Platform{}, false
-	}
-	p := Platform{OS: parts[0], Arch: parts[1]}
-	if len(parts) == 3 {
-		p.Variant = parts[2]
-	}
-	return p, true
-}
-
-func (p Platform) String() string {
-	s := p.OS + "/" + p.Arch
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
-}
 
 // GlobalScope is the scope FROM lines are expanded in, exactly as
 // BuildKit's dockerfile2llb builds it (defaultArgs, then buildMetaArgs):
@@ -41,16 +18,16 @@ func (p Platform) String() string {
 // expanded in the scope so far, else stays unset. targetStage is the
 // stage being built ("" for an unnamed last stage). The plan and the
 // build both use it, so they agree on every base name.
-func GlobalScope(lex *shell.Lex, metaArgs []*instructions.ArgCommand, build, target Platform, targetStage string, buildArgs map[string]string) (Scope, error) {
+func GlobalScope(lex *shell.Lex, metaArgs []*instructions.ArgCommand, build, target ocispec.Platform, targetStage string, buildArgs map[string]string) (Scope, error) {
 	if targetStage == "" {
 		targetStage = "default"
 	}
 	env := Scope{}
 	for _, kv := range [][2]string{
-		{"BUILDPLATFORM", build.String()}, {"BUILDOS", build.OS}, {"BUILDOSVERSION", ""},
-		{"BUILDARCH", build.Arch}, {"BUILDVARIANT", build.Variant},
-		{"TARGETPLATFORM", target.String()}, {"TARGETOS", target.OS}, {"TARGETOSVERSION", ""},
-		{"TARGETARCH", target.Arch}, {"TARGETVARIANT", target.Variant}, {"TARGETSTAGE", targetStage},
+		{"BUILDPLATFORM", platforms.Format(build)}, {"BUILDOS", build.OS}, {"BUILDOSVERSION", ""},
+		{"BUILDARCH", build.Architecture}, {"BUILDVARIANT", build.Variant},
+		{"TARGETPLATFORM", platforms.Format(target)}, {"TARGETOS", target.OS}, {"TARGETOSVERSION", ""},
+		{"TARGETARCH", target.Architecture}, {"TARGETVARIANT", target.Variant}, {"TARGETSTAGE", targetStage},
 	} {
 		if v, ok := buildArgs[kv[0]]; ok {
 			kv[1] = v
@@ -76,7 +53,7 @@ func GlobalScope(lex *shell.Lex, metaArgs []*instructions.ArgCommand, build, tar
 // GlobalArgs is GlobalScope for this file: the scope its FROM lines are
 // expanded in when stageTarget ("" = the last stage) is built for target
 // on build.
-func (f *File) GlobalArgs(buildArgs map[string]string, build, target Platform, stageTarget string) (Scope, error) {
+func (f *File) GlobalArgs(buildArgs map[string]string, build, target ocispec.Platform, stageTarget string) (Scope, error) {
 	cmds := make([]*instructions.ArgCommand, len(f.MetaArgs))
 	for i, a := range f.MetaArgs {
 		cmds[i] = a.Command().(*instructions.ArgCommand)

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/exchange/bundle"
 )
 
 // checker knows what a tree's complete files must contain: the committed

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stevedore-build/stevedore/assemble/bundle"
 	"github.com/stevedore-build/stevedore/digests/signature"
+	"github.com/stevedore-build/stevedore/exchange/bundle"
 	"github.com/stevedore-build/stevedore/tests/testenv"
 )
 

@@ -22,8 +22,8 @@ var targets = []struct{ pkg, name string }{
 	{"./assemble", "FuzzAddArchive"},
 	{"./layers", "FuzzUnpackTar"},
 	{"./assemble/image", "FuzzReadLayout"},
-	{"./assemble/transport", "FuzzOpenArchive"},
-	{"./assemble/bundle", "FuzzBundle"},
+	{"./oci/transport", "FuzzOpenArchive"},
+	{"./exchange/bundle", "FuzzBundle"},
 	{"./digests/signature", "FuzzVerify"},
 }
 

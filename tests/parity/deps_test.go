@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/transport"
+	"github.com/stevedore-build/stevedore/oci/transport"
 	"github.com/stevedore-build/stevedore/tests/parity/buildkitref"
 )
 

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // WriteLayout writes a random single-platform image to dir as BuildKit does
@@ -36,7 +37,7 @@ func WriteLayout(t testing.TB, dir, tag string) v1.Hash {
 	var opts []layout.Option
 	if tag != "" {
 		opts = append(opts, layout.WithAnnotations(map[string]string{
-			"org.opencontainers.image.ref.name": tag,
+			ocispec.AnnotationRefName: tag,
 		}))
 	}
 	if err := p.AppendIndex(idx, opts...); err != nil {

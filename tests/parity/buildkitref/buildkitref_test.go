@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stevedore-build/stevedore/assemble/transport/transporttest"
+	"github.com/stevedore-build/stevedore/oci/transport/transporttest"
 )
 
 func TestBuildOptionsArgs(t *testing.T) {

@@ -1,0 +1,254 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/internal/lock"
+	"github.com/stevedore-build/stevedore/oci"
+	"github.com/stevedore-build/stevedore/recipes"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
+	"github.com/stevedore-build/stevedore/recipes/fetch"
+	"github.com/stevedore-build/stevedore/recipes/sources"
+	"github.com/stevedore-build/stevedore/sandbox"
+)
+
+// Options are the explicit inputs of building a tree.
+type Options struct {
+	// Builder executes Containerfiles.
+	Builder *assemble.Builder
+	// Platform is used for targets without platforms of their own.
+	Platform string
+	// Ulimits apply to every RUN (StageX: nofile=2048:16384).
+	Ulimits []sandbox.Rlimit
+	// NetworkForFetchSteps gives RUNs without --network=none outbound
+	// network access (never the host's network namespace).
+	NetworkForFetchSteps bool
+	// Jobs bounds how many targets build at once (<= 1: one at a time).
+	Jobs int
+	// Progress receives one line per target and step; nil is silent.
+	Progress io.Writer
+	// LogDir keeps the full log of each target (<target>.log); "" keeps none.
+	LogDir string
+	// CacheDir records what each target in out/ was built from, so that an
+	// unchanged target is not rebuilt; "" disables the cache.
+	CacheDir string
+	// Images resolves image references other than stagex/<target> (FROM
+	// alpine:3.20) to OCI layouts; nil refuses them.
+	Images ImageResolver
+}
+
+// ImageResolver turns a target's image references into OCI layout
+// directories, name -> dir, for the target platform and the FROM
+// --platform values they are used with (see imagestore).
+type ImageResolver interface {
+	ResolveRefs(ctx context.Context, refs []containerfile.Ref, target ocispec.Platform) (map[string]string, error)
+}
+
+// StageXUlimits are the limits StageX passes to every build.
+var StageXUlimits = []sandbox.Rlimit{{Name: "nofile", Soft: 2048, Hard: 16384}}
+
+// Build builds ordered targets (each after its dependencies) into
+// <tree>/out/<target>/. With Jobs > 1, targets whose dependencies are built
+// run side by side; every target's bytes are the same either way.
+func Build(ctx context.Context, t *recipes.Tree, ordered []*recipes.Target, o Options) error {
+	if o.Jobs <= 1 {
+		for i, tg := range ordered {
+			if err := buildOne(ctx, t, tg, o, i+1, len(ordered)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return buildParallel(ctx, t, ordered, o)
+}
+
+func buildOne(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options, n, total int) error {
+	progress(o.Progress, "[%d/%d] %s", n, total, tg.Name)
+	start := time.Now()
+	if err := buildTarget(ctx, t, tg, o); err != nil {
+		return fmt.Errorf("build %s: %w", tg.Name, err)
+	}
+	progress(o.Progress, "[%d/%d] %s done in %s", n, total, tg.Name, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (err error) {
+	at, known, cleanup, err := prepare(ctx, t, tg, o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	logf, err := openLog(ctx, o.LogDir, tg.Name, o.Progress)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	at.Log = targetLog(logf, o.Progress, tg.Name)
+	out := filepath.Join(t.Root, "out", tg.Name)
+	cache := cacheRecord{dir: o.CacheDir}
+	pl := at.Platform
+	key := ""
+	if o.CacheDir != "" {
+		if key, err = targetKey(at, known); err != nil {
+			return err
+		}
+		if cache.hit(tg.Name, key, out, pl) {
+			progress(o.Progress, "%s cached", tg.Name)
+			return nil
+		}
+	}
+	img, err := o.Builder.Build(ctx, at)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
+	for _, l := range img.Layers {
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+	}
+	assembled, err := image.Assemble(in, image.StageXExport(at.Epoch, tg.Name, tg.Version))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	if err := image.WriteLayout(out, assembled); err != nil {
+		return err
+	}
+	progress(o.Progress, "%s sha256:%s", tg.Name, assembled.ManifestDigest.Hex)
+	if key != "" {
+		return cache.store(tg.Name, key, assembled.ManifestDigest.String())
+	}
+	return nil
+}
+
+// prepare verifies the target's sources and builds its assemble.Target.
+func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (assemble.Target, assemble.Known, func(), error) {
+	none := func() {}
+	plat := o.Platform
+	if len(tg.Platforms) > 1 {
+		return assemble.Target{}, nil, none, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
+	}
+	if len(tg.Platforms) == 1 {
+		plat = tg.Platforms[0]
+	}
+	p, err := oci.ParsePlatform(plat)
+	if err != nil {
+		return assemble.Target{}, nil, none, err
+	}
+	epoch, err := strconv.ParseInt(tg.BuildArgs["SOURCE_DATE_EPOCH"], 10, 64)
+	if err != nil {
+		return assemble.Target{}, nil, none, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
+	}
+	items := sources.Items(t, []*recipes.Target{tg})
+	if err := fetch.Fetch(ctx, items, fetch.Options{Offline: true}); err != nil {
+		return assemble.Target{}, nil, none, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
+	}
+	if err := sources.Link(t, []*recipes.Target{tg}); err != nil {
+		return assemble.Target{}, nil, none, err
+	}
+	known, err := verifiedFiles(items)
+	if err != nil {
+		return assemble.Target{}, nil, none, err
+	}
+	fetchDir, err := fetchContext(o.Builder.WorkDir, items)
+	if err != nil {
+		return assemble.Target{}, nil, none, err
+	}
+	fetchCtx := fetchDir.Path
+	cleanup := func() { fetchDir.Remove() }
+	images := map[string]string{}
+	for _, dep := range tg.Deps {
+		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
+	}
+	if len(tg.ImageRefs) > 0 {
+		if o.Images == nil {
+			cleanup()
+			return assemble.Target{}, nil, none, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
+		}
+		resolved, err := o.Images.ResolveRefs(ctx, tg.ImageRefs, p)
+		if err != nil {
+			cleanup()
+			return assemble.Target{}, nil, none, err
+		}
+		maps.Copy(images, resolved)
+	}
+	return assemble.Target{
+		Name:                 tg.Name,
+		Version:              tg.Version,
+		Containerfile:        filepath.Join(tg.Origin.Dir, "Containerfile"),
+		ContextDir:           tg.Origin.Dir,
+		Contexts:             map[string]string{"fetch": fetchCtx},
+		Images:               images,
+		StageTarget:          tg.StageTarget,
+		Platform:             p,
+		BuildArgs:            tg.BuildArgs,
+		Epoch:                time.Unix(epoch, 0).UTC(),
+		Ulimits:              o.Ulimits,
+		NetworkForFetchSteps: o.NetworkForFetchSteps,
+	}, known, cleanup, nil
+}
+
+// FetchPrefix names the fetch contexts in a work dir (see SweepWork).
+const FetchPrefix = "fetch-"
+
+// fetchContext makes a directory holding exactly the target's verified
+// source files (hard links), so stale files of older versions in fetch/
+// never reach an image through COPY --from=fetch. It is locked while in
+// use, so that a later build sweeps it if this process dies.
+func fetchContext(workDir string, items []fetch.Item) (*lock.Dir, error) {
+	if err := os.MkdirAll(workDir, 0o700); err != nil {
+		return nil, err
+	}
+	dir, err := lock.MkdirTemp(workDir, FetchPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(dir.Path, 0o755); err != nil {
+		dir.Remove()
+		return nil, err
+	}
+	for _, it := range items {
+		dst := filepath.Join(dir.Path, it.File)
+		if err := os.Link(it.Path(), dst); err != nil {
+			dir.Remove()
+			return nil, fmt.Errorf("prepare fetch context: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+// SweepWork removes what builds that died left in workDir: their scratch
+// and fetch-context directories, with any mount under them.
+func SweepWork(workDir string) error {
+	return assemble.SweepWork(workDir, FetchPrefix)
+}
+
+func progress(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", a...)
+	}
+}
+
+// verifiedFiles maps the sources just verified to their SHA-256, for the
+// cache key (their links in the contexts share the inodes).
+func verifiedFiles(items []fetch.Item) (assemble.Known, error) {
+	paths := make([]string, len(items))
+	sums := make([]string, len(items))
+	for i, it := range items {
+		paths[i], sums[i] = it.Path(), it.SHA256
+	}
+	return assemble.KnownFiles(paths, sums)
+}

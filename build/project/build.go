@@ -1,0 +1,104 @@
+package project
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/assemble"
+	"github.com/stevedore-build/stevedore/assemble/image"
+)
+
+// Options are the explicit inputs of one build, docker buildx build's
+// flags after cmd/ resolved them.
+type Options struct {
+	// Containerfile is the recipe (-f).
+	Containerfile string
+	// ContextDir is the main build context; its files are filtered by
+	// ReadIgnore's patterns.
+	ContextDir string
+	// Contexts are local named contexts (--build-context NAME=DIR), each
+	// filtered by its own .dockerignore.
+	Contexts map[string]string
+	// Images are image contexts and base images, name -> OCI layout
+	// (resolved by imagestore or given as oci-layout://).
+	Images map[string]string
+	// Target is the stage to build ("" = the last one).
+	Target string
+	// Platform is the target platform.
+	Platform ocispec.Platform
+	// BuildArgs are the --build-arg values (SOURCE_DATE_EPOCH included).
+	BuildArgs map[string]string
+	// Epoch is SOURCE_DATE_EPOCH, as rewrite-timestamp applies it.
+	Epoch time.Time
+	// NetworkForFetchSteps gives RUNs without --network=none the host's
+	// network; by default no RUN has a network.
+	NetworkForFetchSteps bool
+	// Log receives progress and RUN output; nil is silent.
+	Log io.Writer
+}
+
+// Build runs the build with b: the contexts are copied as BuildKit's
+// client sends them into b's work directory for the duration, then the
+// executor runs. The caller closes the image.
+func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Image, error) {
+	if err := os.MkdirAll(b.WorkDir, 0o700); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(b.WorkDir, "contexts-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	excludes, err := ReadIgnore(o.Containerfile, o.ContextDir)
+	if err != nil {
+		return nil, err
+	}
+	main := filepath.Join(tmp, "main")
+	if err := PrepareContext(ctx, o.ContextDir, main, excludes); err != nil {
+		return nil, err
+	}
+	named := map[string]string{}
+	i := 0
+	for name, dir := range o.Contexts {
+		ex, err := ReadContextIgnore(dir)
+		if err != nil {
+			return nil, err
+		}
+		i++
+		dst := filepath.Join(tmp, fmt.Sprintf("named-%d", i))
+		if err := PrepareContext(ctx, dir, dst, ex); err != nil {
+			return nil, fmt.Errorf("--build-context %s: %w", name, err)
+		}
+		named[name] = dst
+	}
+	return b.Build(ctx, assemble.Target{
+		Containerfile: o.Containerfile,
+		ContextDir:    main,
+		Contexts:      named,
+		Images:        o.Images,
+		StageTarget:   o.Target,
+		Platform:      o.Platform,
+		BuildArgs:     o.BuildArgs,
+		Epoch:         o.Epoch,
+		Log:           o.Log,
+
+		NetworkForFetchSteps: o.NetworkForFetchSteps,
+	})
+}
+
+// Assemble makes the OCI image of a build as docker buildx build exports
+// it for one platform with rewrite-timestamp: named name (a --tag, "" for
+// none), index.json pointing at the manifest.
+func Assemble(img *assemble.Image, epoch time.Time, name string) (*image.Image, error) {
+	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
+	for _, l := range img.Layers {
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+	}
+	return image.Assemble(in, image.Export{Epoch: epoch, Name: name, SinglePlatform: true})
+}
