@@ -43,8 +43,10 @@ test: test-deps build vet fmt-check
 	$(TESTENV) $(GO) test -tags $(GOTAGS) -count=1 -p 1 -timeout $(TIMEOUT) ./...
 
 # Benchmarks against peers in the same run (ratios, not absolute times):
-# example tree cold/warm vs BuildKit, layer writing vs tar|gzip, sandbox
-# start-to-exit vs runc.
+# example tree cold/warm vs BuildKit, the big-dependency shape vs BuildKit
+# (cold, comment-only change, peak RSS), a RUN-heavy stage0-like target vs
+# BuildKit and the host, a no-op rebuild of 500 generated targets, layer
+# writing vs tar|gzip, sandbox start-to-exit vs runc.
 bench: test-deps build
 	STEVEDORE_SLOW=1 STEVEDORE_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -run XXX -bench . -benchtime 3x ./tests/parity/ ./layers/ ./sandbox/
 

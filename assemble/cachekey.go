@@ -84,7 +84,27 @@ func HashTree(h hash.Hash, label, p string, withRoot bool, known Known) error {
 		if q == p && !withRoot {
 			continue
 		}
-		if err := hashEntry(h, p, q, known); err != nil {
+		rel, _ := filepath.Rel(p, q)
+		if err := hashEntry(h, rel, q, known); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HashLinks writes to h what HashTree(h, label, dir, false, known) would
+// for a directory dir holding exactly a hard link named names[i] to each
+// paths[i] (names distinct plain file names), without making it: a link
+// has its file's inode, so its entry is the file's.
+func HashLinks(h hash.Hash, label string, names, paths []string, known Known) error {
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
+	fmt.Fprintf(h, "%s\x00", label)
+	for _, i := range order {
+		if err := hashEntry(h, names[i], paths[i], known); err != nil {
 			return err
 		}
 	}
@@ -113,12 +133,12 @@ func KnownFiles(paths, sums []string) (Known, error) {
 	return k, nil
 }
 
-func hashEntry(h hash.Hash, root, p string, known Known) error {
+// hashEntry writes the entry of the file at p, named rel.
+func hashEntry(h hash.Hash, rel, p string, known Known) error {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return err
 	}
-	rel, _ := filepath.Rel(root, p)
 	var uid, gid uint32
 	var mtime int64
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {

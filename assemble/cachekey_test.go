@@ -56,3 +56,39 @@ func TestHashTreeKnownFiles(t *testing.T) {
 		t.Errorf("changing an unknown file did not change the hash")
 	}
 }
+
+// HashLinks hashes what HashTree hashes for a directory of hard links to
+// the same files: a cache key need not make the directory to be computed.
+func TestHashLinksIsHashTreeOfLinks(t *testing.T) {
+	srcDir, dir := t.TempDir(), t.TempDir()
+	names := []string{"zlib-1.3.tar.gz", "a.patch", "B.txt", "m-n.tar.xz"}
+	var paths, sums []string
+	for i, n := range names {
+		p := filepath.Join(srcDir, "src-"+n)
+		os.WriteFile(p, []byte(n), 0o640+os.FileMode(i))
+		paths = append(paths, p)
+		sums = append(sums, "sum"+n)
+		if err := os.Link(p, filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One file is not known: both read its content.
+	known, err := KnownFiles(paths[1:], sums[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if err := HashLinks(h, "ctx", names, paths, known); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(h.Sum(nil)), treeSum(t, dir, known); got != want {
+		t.Fatalf("HashLinks = %s, HashTree of the links = %s", got, want)
+	}
+	h.Reset()
+	if err := HashLinks(h, "ctx", nil, nil, known); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(h.Sum(nil)), treeSum(t, t.TempDir(), known); got != want {
+		t.Fatalf("HashLinks of nothing = %s, HashTree of an empty dir = %s", got, want)
+	}
+}

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/internal/lock"
+	"github.com/stevedore-build/stevedore/internal/verified"
 	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
@@ -84,33 +86,62 @@ func buildOne(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Option
 }
 
 func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (err error) {
-	at, known, cleanup, err := prepare(ctx, t, tg, o)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
 	logf, err := openLog(ctx, o.LogDir, tg.Name, o.Progress)
 	if err != nil {
 		return err
 	}
 	defer logf.Close()
+	// Read under the log's lock: another build of this target is done.
+	cache := cacheRecord{dir: o.CacheDir}
+	rec := cache.read(tg.Name)
+	at, known, items, verifiedAt, err := prepare(ctx, t, tg, o, rec)
+	if err != nil {
+		return err
+	}
 	at.Log = targetLog(logf, o.Progress, tg.Name)
 	out := filepath.Join(t.Root, "out", tg.Name)
-	cache := cacheRecord{dir: o.CacheDir}
 	pl := at.Platform
 	key := ""
 	if o.CacheDir != "" {
-		if key, err = targetKey(at, known); err != nil {
+		if key, err = targetKey(at, known, items); err != nil {
 			return err
 		}
-		if cache.hit(tg.Name, key, out, pl) {
+		if ok, stamps := cache.hit(rec, key, out, pl); ok {
 			progress(o.Progress, "%s cached", tg.Name)
-			return nil
+			now := &cacheEntry{key: key, digest: rec.digest, out: stamps, sources: sourceStates(items, verifiedAt)}
+			if stamps == nil || now.same(rec) {
+				return nil
+			}
+			// Verified in full: later builds trust this state.
+			return cache.store(tg.Name, now)
 		}
 	}
-	img, err := o.Builder.Build(ctx, at)
+	digest, err := buildImage(ctx, tg, o, at, items, out)
 	if err != nil {
 		return err
+	}
+	progress(o.Progress, "%s sha256:%s", tg.Name, digest.Hex)
+	if key == "" {
+		return nil
+	}
+	stamps, err := verified.StampTree(out)
+	if err != nil {
+		return err
+	}
+	return cache.store(tg.Name, &cacheEntry{key: key, digest: digest.String(), out: stamps, sources: sourceStates(items, verifiedAt)})
+}
+
+// buildImage builds at, with a fetch context of items, into the layout out.
+func buildImage(ctx context.Context, tg *recipes.Target, o Options, at assemble.Target, items []fetch.Item, out string) (v1.Hash, error) {
+	fetchDir, err := fetchContext(o.Builder.WorkDir, items)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	defer fetchDir.Remove()
+	at.Contexts = map[string]string{"fetch": fetchDir.Path}
+	img, err := o.Builder.Build(ctx, at)
+	if err != nil {
+		return v1.Hash{}, err
 	}
 	defer img.Close()
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
@@ -119,69 +150,59 @@ func buildTarget(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Opt
 	}
 	assembled, err := image.Assemble(in, image.StageXExport(at.Epoch, tg.Name, tg.Version))
 	if err != nil {
-		return err
+		return v1.Hash{}, err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
+		return v1.Hash{}, err
 	}
 	if err := image.WriteLayout(out, assembled); err != nil {
-		return err
+		return v1.Hash{}, err
 	}
-	progress(o.Progress, "%s sha256:%s", tg.Name, assembled.ManifestDigest.Hex)
-	if key != "" {
-		return cache.store(tg.Name, key, assembled.ManifestDigest.String())
-	}
-	return nil
+	return assembled.ManifestDigest, nil
 }
 
-// prepare verifies the target's sources and builds its assemble.Target.
-func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options) (assemble.Target, assemble.Known, func(), error) {
-	none := func() {}
+// prepare verifies the target's sources and builds its assemble.Target,
+// whose "fetch" context buildImage makes of the returned items. A source
+// whose stamp is the one rec recorded it verified with is trusted, not
+// hashed again; verifiedAt is each source's stamp when it was verified
+// (missing: it changed while being verified).
+func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options, rec *cacheEntry) (at assemble.Target, known assemble.Known, items []fetch.Item, verifiedAt map[string]verified.Stamp, err error) {
 	plat := o.Platform
 	if len(tg.Platforms) > 1 {
-		return assemble.Target{}, nil, none, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
+		return at, nil, nil, nil, fmt.Errorf("%s sets %d platforms; multi-platform builds are not supported yet", tg.Origin.TOMLPath, len(tg.Platforms))
 	}
 	if len(tg.Platforms) == 1 {
 		plat = tg.Platforms[0]
 	}
 	p, err := oci.ParsePlatform(plat)
 	if err != nil {
-		return assemble.Target{}, nil, none, err
+		return at, nil, nil, nil, err
 	}
 	epoch, err := strconv.ParseInt(tg.BuildArgs["SOURCE_DATE_EPOCH"], 10, 64)
 	if err != nil {
-		return assemble.Target{}, nil, none, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
+		return at, nil, nil, nil, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", tg.BuildArgs["SOURCE_DATE_EPOCH"], err)
 	}
-	items := sources.Items(t, []*recipes.Target{tg})
-	if err := fetch.Fetch(ctx, items, fetch.Options{Offline: true}); err != nil {
-		return assemble.Target{}, nil, none, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
+	items = sources.Items(t, []*recipes.Target{tg})
+	if verifiedAt, err = verifySources(ctx, items, rec); err != nil {
+		return at, nil, nil, nil, fmt.Errorf("sources of %s are not all present and verified (run stevedore fetch first): %w", tg.Name, err)
 	}
 	if err := sources.Link(t, []*recipes.Target{tg}); err != nil {
-		return assemble.Target{}, nil, none, err
+		return at, nil, nil, nil, err
 	}
-	known, err := verifiedFiles(items)
-	if err != nil {
-		return assemble.Target{}, nil, none, err
+	if known, err = verifiedFiles(items); err != nil {
+		return at, nil, nil, nil, err
 	}
-	fetchDir, err := fetchContext(o.Builder.WorkDir, items)
-	if err != nil {
-		return assemble.Target{}, nil, none, err
-	}
-	fetchCtx := fetchDir.Path
-	cleanup := func() { fetchDir.Remove() }
 	images := map[string]string{}
 	for _, dep := range tg.Deps {
 		images["stagex/"+dep] = filepath.Join(t.Root, "out", dep)
 	}
 	if len(tg.ImageRefs) > 0 {
 		if o.Images == nil {
-			cleanup()
-			return assemble.Target{}, nil, none, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
+			return at, nil, nil, nil, fmt.Errorf("%s uses image references (%s) but no image resolver is configured", tg.Name, tg.ImageRefs[0].Name)
 		}
 		resolved, err := o.Images.ResolveRefs(ctx, tg.ImageRefs, p)
 		if err != nil {
-			cleanup()
-			return assemble.Target{}, nil, none, err
+			return at, nil, nil, nil, err
 		}
 		maps.Copy(images, resolved)
 	}
@@ -190,7 +211,6 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		Version:              tg.Version,
 		Containerfile:        filepath.Join(tg.Origin.Dir, "Containerfile"),
 		ContextDir:           tg.Origin.Dir,
-		Contexts:             map[string]string{"fetch": fetchCtx},
 		Images:               images,
 		StageTarget:          tg.StageTarget,
 		Platform:             p,
@@ -198,7 +218,59 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		Epoch:                time.Unix(epoch, 0).UTC(),
 		Ulimits:              o.Ulimits,
 		NetworkForFetchSteps: o.NetworkForFetchSteps,
-	}, known, cleanup, nil
+	}, known, items, verifiedAt, nil
+}
+
+// verifySources checks that every item's file is present with its
+// SHA-256: trusted when rec recorded it verified with its current stamp,
+// hashed (fetch.Fetch offline) otherwise. It returns the stamp each file
+// had around its verification; one that changed meanwhile has none.
+func verifySources(ctx context.Context, items []fetch.Item, rec *cacheEntry) (map[string]verified.Stamp, error) {
+	at := map[string]verified.Stamp{}
+	var check []fetch.Item
+	for _, it := range items {
+		if s, ok := rec.trusted(it.Path(), it.SHA256); ok {
+			at[it.Path()] = s
+		} else {
+			check = append(check, it)
+		}
+	}
+	if len(check) == 0 {
+		return at, nil
+	}
+	before := map[string]verified.Stamp{}
+	for _, it := range check {
+		if s, err := verified.Lstat(it.Path()); err == nil {
+			before[it.Path()] = s
+		}
+	}
+	if err := fetch.Fetch(ctx, check, fetch.Options{Offline: true}); err != nil {
+		return nil, err
+	}
+	for _, it := range check {
+		s, err := verified.Lstat(it.Path())
+		if b, ok := before[it.Path()]; ok && err == nil && s == b {
+			at[it.Path()] = s
+		}
+	}
+	return at, nil
+}
+
+// sourceStates is the state of items to record: each file's stamp now,
+// when its content is the one verified at verifiedAt (a build's links to
+// it move only its ctime).
+func sourceStates(items []fetch.Item, verifiedAt map[string]verified.Stamp) map[string]sourceState {
+	states := map[string]sourceState{}
+	for _, it := range items {
+		was, ok := verifiedAt[it.Path()]
+		if !ok {
+			continue
+		}
+		if now, err := verified.Lstat(it.Path()); err == nil && now.SameContent(was) {
+			states[it.Path()] = sourceState{sum: it.SHA256, stamp: now}
+		}
+	}
+	return states
 }
 
 // FetchPrefix names the fetch contexts in a work dir (see SweepWork).

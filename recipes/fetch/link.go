@@ -27,6 +27,7 @@ func LinkInto(srcDir, dstDir string) error {
 	if err := os.MkdirAll(dstDir, 0o755); err != nil {
 		return fmt.Errorf("link fetch dir %s: %w", srcDir, err)
 	}
+	linked := false
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -35,31 +36,38 @@ func LinkInto(srcDir, dstDir string) error {
 		if !e.Type().IsRegular() {
 			return fmt.Errorf("link fetch dir %s: %s is not a regular file", srcDir, e.Name())
 		}
-		if err := linkOne(src, dst); err != nil {
+		changed, err := linkOne(src, dst)
+		if err != nil {
 			return fmt.Errorf("link %s into %s: %w", src, dstDir, err)
 		}
+		linked = linked || changed
+	}
+	if !linked {
+		// Nothing renamed: nothing to make durable.
+		return nil
 	}
 	return syncDir(dstDir)
 }
 
-// linkOne puts src at dst unless dst already has the same content.
-func linkOne(src, dst string) error {
+// linkOne puts src at dst unless dst already has the same content; it
+// reports whether it did.
+func linkOne(src, dst string) (bool, error) {
 	same, err := sameContent(src, dst)
 	if err != nil || same {
-		return err
+		return false, err
 	}
 	tmp := tempName(dst)
 	if err := os.Link(src, tmp); err != nil {
 		if err := copyFile(src, tmp); err != nil {
 			os.Remove(tmp)
-			return err
+			return false, err
 		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
-		return err
+		return false, err
 	}
-	return nil
+	return true, nil
 }
 
 // sameContent reports whether dst is src or a byte-identical regular file

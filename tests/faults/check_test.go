@@ -182,8 +182,10 @@ func (c *checker) exports(tree string) []string {
 	return bad
 }
 
-// recordRE is a target record of .stevedore/cache: "<key> sha256:<hex>".
-var recordRE = regexp.MustCompile(`^[0-9a-f]{64} sha256:[0-9a-f]{64}\n?$`)
+// recordRE is a target record of .stevedore/cache: "<key> sha256:<hex>",
+// then the verified state's "out" and "src" lines (stamps: six numbers).
+var recordRE = regexp.MustCompile(`^[0-9a-f]{64} sha256:[0-9a-f]{64}\n?` +
+	`(out( -?[0-9]+){6} [^\n]+\n|src [0-9a-f]{64}( -?[0-9]+){6} /[^\n]+\n)*$`)
 
 // cache checks published layer cache entries (meta.json parses, the blob
 // has its size and digest) and target records.

@@ -138,7 +138,11 @@ func appendFile(b *testing.B, path, s string) {
 	}
 }
 
-// runPeak runs the binary and returns its peak resident set in KiB.
+// runPeak runs the binary and returns its peak resident set in KiB (its
+// own and its descendants'). A child's ru_maxrss is at least what this
+// process had resident when it started the child (exec records the mm it
+// replaces, and os/exec starts children sharing this one's), so a peak no
+// larger than this process's own is not the child's: the benchmark fails.
 func runPeak(b *testing.B, bin string, args ...string) int64 {
 	b.Helper()
 	cmd := exec.Command(bin, args...)
@@ -146,8 +150,13 @@ func runPeak(b *testing.B, bin string, args ...string) int64 {
 	if err != nil {
 		b.Fatalf("stevedore %v: %v\n%s", args, err, out)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
 	}
-	return 0
+	var self syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err == nil && ru.Maxrss <= self.Maxrss {
+		b.Fatalf("stevedore %v: peak RSS %d KiB is not above the benchmark's own %d KiB, so it is not stevedore's", args, ru.Maxrss, self.Maxrss)
+	}
+	return ru.Maxrss
 }
