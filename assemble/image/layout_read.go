@@ -106,7 +106,7 @@ func (r *reader) find(descs []ocispec.Descriptor, depth int) (*Loaded, error) {
 			}
 		case ocispec.MediaTypeImageManifest, dockerManifest:
 			if d.Platform != nil && !oci.SamePlatform(*d.Platform, r.want) {
-				r.found = append(r.found, platforms.Format(platforms.Normalize(*d.Platform)))
+				r.found = append(r.found, platforms.Format(oci.NormalizePlatform(*d.Platform)))
 				continue
 			}
 			img, err := r.manifest(d)
@@ -139,7 +139,7 @@ func (r *reader) manifest(d ocispec.Descriptor) (*Loaded, error) {
 	if err := json.Unmarshal(img.ConfigRaw, &img.Config); err != nil {
 		return nil, fmt.Errorf("read layout %s: parse config %s: %w", r.dir, img.ConfigDigest, err)
 	}
-	img.Platform = platforms.Normalize(ocispec.Platform{
+	img.Platform = oci.NormalizePlatform(ocispec.Platform{
 		OS: img.Config.OS, Architecture: img.Config.Architecture, Variant: img.Config.Variant,
 	})
 	return img, nil

@@ -154,3 +154,24 @@ func FuzzReadLayout(f *testing.F) {
 		}
 	})
 }
+
+// TestReadLayoutConfigWithoutOS: a config without "os" is no Linux image,
+// with or without a platform on its descriptor.
+func TestReadLayoutConfigWithoutOS(t *testing.T) {
+	for _, withPlatform := range []bool{false, true} {
+		h := newHandLayout(t)
+		cfg := EmptyImage(amd64)
+		cfg.OS = ""
+		cd := h.put(ocispec.MediaTypeImageConfig, cfg, nil)
+		m := ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: cd}
+		var dp *ocispec.Platform
+		if withPlatform {
+			dp = &ocispec.Platform{Architecture: "amd64"}
+		}
+		h.writeIndexJSON(h.index(h.put(ocispec.MediaTypeImageManifest, m, dp)))
+		_, err := ReadLayout(h.dir, amd64)
+		if err == nil || !strings.Contains(err.Error(), "no image for platform linux/amd64 (found: unknown)") {
+			t.Errorf("descriptor platform %v: err = %v, want no image for linux/amd64, found unknown", withPlatform, err)
+		}
+	}
+}
