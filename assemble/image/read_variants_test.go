@@ -12,6 +12,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // handLayout builds layouts the way other tools do, to read them back.
@@ -90,9 +92,9 @@ func TestReadLayoutShapes(t *testing.T) {
 			h.writeIndexJSON(h.index(h.image(amd64, ocispec.MediaTypeImageManifest, false), h.image(arm64, ocispec.MediaTypeImageManifest, false)))
 		}, arm64, ocispec.Platform{OS: "linux", Architecture: "aarch64"}},
 		{"docker media types", func(h *handLayout) {
-			inner := h.index(h.image(amd64, dockerManifest, true))
-			inner.MediaType = dockerManifestList
-			h.writeIndexJSON(h.index(h.put(dockerManifestList, inner, nil)))
+			inner := h.index(h.image(amd64, layout.MediaTypeDockerManifest, true))
+			inner.MediaType = layout.MediaTypeDockerManifestList
+			h.writeIndexJSON(h.index(h.put(layout.MediaTypeDockerManifestList, inner, nil)))
 		}, amd64, amd64},
 	}
 	for _, tc := range tests {

@@ -20,7 +20,7 @@ const module = "github.com/stevedore-build/stevedore"
 // oci}; docs/architecture.md draws it. A new folder needs a line here.
 var layers = map[string]int{
 	"internal":   0, // atomicfile (the one crash-safe writer), lock
-	"oci":        1, // the platform type, annotations; oci/transport opens images
+	"oci":        1, // the platform type, annotations; oci/layout reads and writes layouts, oci/transport opens images
 	"recipes":    2, // the package tree, the Containerfile, the plan, fetching
 	"sandbox":    2, // one process in a rootfs
 	"layers":     2, // canonical tar, diff, unpack
