@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // cacheFormat changes whenever stevedore's output for the same inputs
@@ -67,7 +68,7 @@ func targetKey(at assemble.Target, known assemble.Known) (string, error) {
 // layoutDigest is the manifest digest of an image, or a marker when it
 // cannot be read (a changed or broken dependency must not hit the cache).
 func layoutDigest(dir string, pl ocispec.Platform) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	raw, err := layout.Dir(dir).IndexJSON()
 	if err != nil {
 		return "", fmt.Errorf("dependency %s: %w", dir, err)
 	}
