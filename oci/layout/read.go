@@ -47,12 +47,21 @@ func (d dirFiles) Open(name string) (io.ReadCloser, error) {
 	return os.Open(filepath.Join(string(d), filepath.FromSlash(name)))
 }
 
-// IndexJSON reads index.json, bounded by MaxJSON, and parses it.
-func (l *Layout) IndexJSON() ([]byte, ocispec.Index, error) {
-	var idx ocispec.Index
+// IndexJSON reads index.json's bytes, bounded by MaxJSON.
+func (l *Layout) IndexJSON() ([]byte, error) {
 	raw, err := l.readAll("index.json")
 	if err != nil {
-		return nil, idx, fmt.Errorf("read layout %s: %w", l.name, err)
+		return nil, fmt.Errorf("read layout %s: %w", l.name, err)
+	}
+	return raw, nil
+}
+
+// Index reads index.json (IndexJSON) and parses it.
+func (l *Layout) Index() ([]byte, ocispec.Index, error) {
+	var idx ocispec.Index
+	raw, err := l.IndexJSON()
+	if err != nil {
+		return nil, idx, err
 	}
 	if err := json.Unmarshal(raw, &idx); err != nil {
 		return nil, idx, fmt.Errorf("read layout %s: parse index.json: %w", l.name, err)

@@ -51,7 +51,7 @@ type Platform struct {
 // touches, layers included, is re-hashed; a mismatch is an error naming
 // the blob and the layout. A config without "os" matches no platform.
 func (l *Layout) Resolve(platform ocispec.Platform) (*Platform, error) {
-	_, idx, err := l.IndexJSON()
+	_, idx, err := l.Index()
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ type Recorded struct {
 // Recorded reads index.json -> manifests[0] -> (image index ->)
 // manifests[0], verifying every blob on the way.
 func (l *Layout) Recorded() (*Recorded, error) {
-	raw, idx, err := l.IndexJSON()
+	raw, idx, err := l.Index()
 	if err != nil {
 		return nil, err
 	}
