@@ -41,9 +41,6 @@ func (v *verifyReader) Read(p []byte) (int, error) {
 			return n, verr
 		}
 	}
-	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("read blob %s of %s: %w", v.want, v.where, err)
-	}
 	return n, err
 }
 

@@ -171,12 +171,14 @@ func (w *Writer) added(dg digest.Digest) error {
 }
 
 // Commit writes indexJSON as index.json and the oci-layout file, fsyncs
-// every file and directory, and swaps the layout into place with
+// every file and directory, runs checks on the finished layout (before
+// anyone can see it: a failed check leaves the target as it was), and
+// swaps the layout into place with
 // renameat2(RENAME_EXCHANGE), or renames it when the target does not
 // exist yet; then it removes the old layout and sweeps the temp dirs of
 // dead writers. A crash or Ctrl-C at any point leaves either the old
 // layout or the new one at the target, never a mix.
-func (w *Writer) Commit(indexJSON []byte) error {
+func (w *Writer) Commit(indexJSON []byte, checks ...func(*Layout) error) error {
 	if w.done {
 		return fmt.Errorf("write layout %s: committed twice", w.dir)
 	}
@@ -193,6 +195,11 @@ func (w *Writer) Commit(indexJSON []byte) error {
 	for _, d := range []string{sha, filepath.Join(w.tmp, "blobs"), w.tmp} {
 		if err := atomicfile.SyncDir(d); err != nil {
 			return w.check(err)
+		}
+	}
+	for _, check := range checks {
+		if err := check(Dir(w.tmp)); err != nil {
+			return err
 		}
 	}
 	if err := w.check(at(stepSync)); err != nil {
