@@ -16,6 +16,7 @@ import (
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
 	"github.com/stevedore-build/stevedore/internal/verified"
+	"github.com/stevedore-build/stevedore/oci/layout"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
 )
 
@@ -85,7 +86,7 @@ func targetKey(at assemble.Target, known assemble.Known, fetchItems []fetch.Item
 // layoutDigest is the manifest digest of an image, or a marker when it
 // cannot be read (a changed or broken dependency must not hit the cache).
 func layoutDigest(dir string, pl ocispec.Platform) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	raw, err := layout.Dir(dir).IndexJSON()
 	if err != nil {
 		return "", fmt.Errorf("dependency %s: %w", dir, err)
 	}

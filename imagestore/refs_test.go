@@ -7,7 +7,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/oci/layout"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -60,7 +60,7 @@ func TestResolveRefs(t *testing.T) {
 			}
 			dir := got["example.test/base:1"]
 			for _, arch := range tc.plats {
-				if _, err := image.ReadLayout(dir, ocispec.Platform{OS: "linux", Architecture: arch}); err != nil {
+				if _, err := layout.Dir(dir).Resolve(ocispec.Platform{OS: "linux", Architecture: arch}); err != nil {
 					t.Errorf("%s: %v", arch, err)
 				}
 			}

@@ -17,7 +17,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
-	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/oci"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // Options configure a Resolver. Every path and switch is explicit.
@@ -234,18 +235,15 @@ func (r *Resolver) fetch(ctx context.Context, repo name.Repository, h v1.Hash, p
 }
 
 // inStore reports whether dir is a complete layout of h for platforms;
-// image.ReadLayout re-hashes every blob.
+// layout.Resolve re-hashes every blob.
 func inStore(dir string, h v1.Hash, platforms []ocispec.Platform) bool {
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
-	if err != nil {
-		return false
-	}
-	var ix v1.IndexManifest
-	if json.Unmarshal(raw, &ix) != nil || len(ix.Manifests) != 1 || ix.Manifests[0].Digest != h {
+	l := layout.Dir(dir)
+	_, ix, err := l.Index()
+	if err != nil || len(ix.Manifests) != 1 || ix.Manifests[0].Digest.String() != h.String() {
 		return false
 	}
 	for _, p := range platforms {
-		if _, err := image.ReadLayout(dir, p); err != nil {
+		if _, err := l.Resolve(p); err != nil {
 			return false
 		}
 	}
@@ -262,20 +260,18 @@ func normalize(plats []ocispec.Platform) []string {
 	return slices.Compact(out)
 }
 
-// copyFrom writes the layout in a temp dir next to dir, checks it with
-// image.ReadLayout and renames it into place.
+// copyFrom writes the layout with layout.Create next to dir, checks it
+// with layout.Resolve for every platform and swaps it into place
+// (replacing a damaged copy; a complete one returned earlier).
 func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository, h v1.Hash, plats []ocispec.Platform, dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-")
+	w, err := layout.Create(dir)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer w.Close()
 	var top v1.Descriptor
 	for _, p := range plats {
-		c := &copier{ctx: ctx, src: s, repo: repo, dir: tmp, want: platforms.Normalize(p)}
+		c := &copier{ctx: ctx, src: s, repo: repo, w: w, want: oci.NormalizePlatform(p)}
 		if top, err = c.top(h); err != nil {
 			return err
 		}
@@ -285,23 +281,12 @@ func (r *Resolver) copyFrom(ctx context.Context, s Source, repo name.Repository,
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "index.json"), raw, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
-		return err
-	}
-	for _, p := range plats {
-		if _, err := image.ReadLayout(tmp, p); err != nil {
-			return fmt.Errorf("from %s: %w", s, err)
+	return w.Commit(raw, func(l *layout.Layout) error {
+		for _, p := range plats {
+			if _, err := l.Resolve(p); err != nil {
+				return fmt.Errorf("from %s: %w", s, err)
+			}
 		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	os.RemoveAll(dir) // a damaged copy; a complete one returned earlier
-	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("store %s: %w", dir, err)
-	}
-	return nil
+		return nil
+	})
 }

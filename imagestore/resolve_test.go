@@ -22,7 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/stevedore-build/stevedore/assemble/image"
+	ocilayout "github.com/stevedore-build/stevedore/oci/layout"
 )
 
 var amd64 = ocispec.Platform{OS: "linux", Architecture: "amd64"}
@@ -94,13 +94,13 @@ func newResolver(t *testing.T, o Options) *Resolver {
 // checkLayout reads what Resolve returned as the executor does.
 func checkLayout(t *testing.T, dir string, ix v1.ImageIndex) {
 	t.Helper()
-	l, err := image.ReadLayout(dir, amd64)
+	l, err := ocilayout.Dir(dir).Resolve(amd64)
 	if err != nil {
 		t.Fatal(err)
 	}
 	im, _ := ix.IndexManifest()
-	if want := im.Manifests[1].Digest; l.ManifestDigest != want {
-		t.Errorf("manifest %s, want the amd64 one %s", l.ManifestDigest, want)
+	if want := im.Manifests[1].Digest; l.ManifestDesc.Digest.String() != want.String() {
+		t.Errorf("manifest %s, want the amd64 one %s", l.ManifestDesc.Digest, want)
 	}
 }
 
@@ -240,12 +240,12 @@ func TestResolvePlatforms(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, p := range tc.want {
-				if _, err := image.ReadLayout(dir, p); err != nil {
+				if _, err := ocilayout.Dir(dir).Resolve(p); err != nil {
 					t.Errorf("%s: %v", p.Architecture, err)
 				}
 			}
 			for _, p := range tc.miss {
-				if _, err := image.ReadLayout(dir, p); err == nil {
+				if _, err := ocilayout.Dir(dir).Resolve(p); err == nil {
 					t.Errorf("%s: copied, want it left out", p.Architecture)
 				}
 			}

@@ -10,14 +10,16 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // errNotFound says a source does not hold a reference or blob; the
 // resolver then asks the next source.
 var errNotFound = errors.New("not found")
 
-// maxJSON bounds an index, manifest or config read into memory.
-const maxJSON = 16 << 20
+// maxJSON bounds an index, manifest or config read into memory: the one
+// limit of oci/layout.
+const maxJSON = layout.MaxJSON
 
 // Source is one place images come from. What it returns is unverified:
 // the resolver re-hashes every byte.

@@ -2,20 +2,18 @@ package imagestore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	digest "github.com/opencontainers/go-digest"
 	"github.com/stevedore-build/stevedore/oci"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // copier copies what one digest names from one source into a layout
@@ -27,7 +25,7 @@ type copier struct {
 	ctx  context.Context
 	src  Source
 	repo name.Repository
-	dir  string // the layout being written
+	w    *layout.Writer // the layout being written
 	want ocispec.Platform
 }
 
@@ -173,36 +171,11 @@ func (c *copier) put(d v1.Descriptor, raw []byte) error {
 // match the digest (or the size, when known) is refused, naming the blob
 // and the source.
 func (c *copier) write(d v1.Descriptor, r io.Reader) error {
-	if d.Digest.Algorithm != "sha256" || len(d.Digest.Hex) != 64 {
-		return fmt.Errorf("unsupported digest %q", d.Digest)
+	size := d.Size
+	if size <= 0 {
+		size = -1
 	}
-	dst := filepath.Join(c.dir, "blobs", "sha256", d.Digest.Hex)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), r)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("copy blob %s from %s: %w", d.Digest, c.src, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != d.Digest.Hex || (d.Size > 0 && n != d.Size) {
-		return fmt.Errorf("%s serves different bytes for blob %s (sha256:%s, %d bytes, want %d): refusing it", c.src, d.Digest, got, n, d.Size)
-	}
-	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return c.w.AddStream(digest.Digest(d.Digest.String()), size, r, c.src.String())
 }
 
 // sniff is the media type of an index or manifest: its mediaType field, or

@@ -31,8 +31,24 @@ func ParsePlatform(s string) (ocispec.Platform, error) {
 
 // SamePlatform reports whether two platforms name the same target once
 // normalised; OS version and features are ignored, as BuildKit's matcher
-// does for Linux.
+// does for Linux. A platform without an OS (an image config with no "os")
+// matches nothing: platforms.Normalize would make it the host's OS.
 func SamePlatform(a, b ocispec.Platform) bool {
-	a, b = platforms.Normalize(a), platforms.Normalize(b)
+	if a.OS == "" || b.OS == "" {
+		return false
+	}
+	a, b = NormalizePlatform(a), NormalizePlatform(b)
 	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+// NormalizePlatform is platforms.Normalize, except that an empty OS stays
+// empty instead of becoming the host's: a config without "os" is not a
+// Linux image, and messages show it as platforms.Format does, "unknown".
+func NormalizePlatform(p ocispec.Platform) ocispec.Platform {
+	os := p.OS
+	p = platforms.Normalize(p)
+	if os == "" {
+		p.OS = ""
+	}
+	return p
 }

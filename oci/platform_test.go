@@ -55,3 +55,19 @@ func TestParsePlatform(t *testing.T) {
 		})
 	}
 }
+
+// TestSamePlatformNeedsOS: a platform without an OS (a config with no "os")
+// matches nothing, though platforms.Normalize would make it the host's OS.
+func TestSamePlatformNeedsOS(t *testing.T) {
+	amd64 := ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	noOS := ocispec.Platform{Architecture: "amd64"}
+	if SamePlatform(noOS, amd64) || SamePlatform(amd64, noOS) || SamePlatform(noOS, noOS) {
+		t.Error("a platform without an OS matched")
+	}
+	if !SamePlatform(ocispec.Platform{OS: "Linux", Architecture: "x86_64"}, amd64) {
+		t.Error("Linux/x86_64 does not match linux/amd64")
+	}
+	if got := platforms.Format(NormalizePlatform(noOS)); got != "unknown" {
+		t.Errorf("NormalizePlatform kept no OS as %q, want Format to say unknown", got)
+	}
+}

@@ -1,8 +1,10 @@
 // Package image turns the result of a build into the exact bytes BuildKit
 // v0.34.2 exports with StageX's flags (type=oci, rewrite-timestamp=true,
 // force-compression=true, BUILDKIT_MULTI_PLATFORM=1): the image config, the
-// manifest, the nested image index, index.json and oci-layout, and it
-// writes and reads OCI image layouts.
+// manifest, the nested image index and index.json. It writes and reads
+// layouts through oci/layout, the one verified reader and crash-safe writer
+// (docs/architecture.md), adding only what the executor needs: the config
+// as BuildKit's frontend parses it and the layer blobs' paths.
 //
 // Why a package of its own: StageX records, verifies and signs the image
 // manifest digest, which covers the config bytes and every layer

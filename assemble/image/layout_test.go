@@ -37,7 +37,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		if l.Digest != want.Digest || l.DiffID != want.DiffID || l.Size != want.Size || l.New {
 			t.Errorf("layer %d = %+v, want digest %s diffID %s", i, l, want.Digest, want.DiffID)
 		}
-		if l.Path != blobPath(dir, want.Digest) {
+		if l.Path != blobFile(dir, want.Digest.Hex) {
 			t.Errorf("layer %d path %s, want inside the layout", i, l.Path)
 		}
 	}
@@ -101,7 +101,7 @@ func TestWriteLayoutReplaces(t *testing.T) {
 	if got.ManifestDigest != second.ManifestDigest {
 		t.Errorf("manifest %s, want the second image's %s", got.ManifestDigest, second.ManifestDigest)
 	}
-	if _, err := os.Stat(blobPath(dir, first.ManifestDigest)); !os.IsNotExist(err) {
+	if _, err := os.Stat(blobFile(dir, first.ManifestDigest.Hex)); !os.IsNotExist(err) {
 		t.Errorf("first image's manifest still there: %v", err)
 	}
 	assertNoTemps(t, dir)

@@ -153,9 +153,3 @@ func manifestIndexJSON(manifest []byte, platform ocispec.Platform, exp Export) (
 	}
 	return dt, nil
 }
-
-// ociLayout is the oci-layout file's content.
-func ociLayout() []byte {
-	dt, _ := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
-	return dt
-}

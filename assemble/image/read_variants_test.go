@@ -12,6 +12,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // handLayout builds layouts the way other tools do, to read them back.
@@ -90,9 +92,9 @@ func TestReadLayoutShapes(t *testing.T) {
 			h.writeIndexJSON(h.index(h.image(amd64, ocispec.MediaTypeImageManifest, false), h.image(arm64, ocispec.MediaTypeImageManifest, false)))
 		}, arm64, ocispec.Platform{OS: "linux", Architecture: "aarch64"}},
 		{"docker media types", func(h *handLayout) {
-			inner := h.index(h.image(amd64, dockerManifest, true))
-			inner.MediaType = dockerManifestList
-			h.writeIndexJSON(h.index(h.put(dockerManifestList, inner, nil)))
+			inner := h.index(h.image(amd64, layout.MediaTypeDockerManifest, true))
+			inner.MediaType = layout.MediaTypeDockerManifestList
+			h.writeIndexJSON(h.index(h.put(layout.MediaTypeDockerManifestList, inner, nil)))
 		}, amd64, amd64},
 	}
 	for _, tc := range tests {
@@ -153,4 +155,25 @@ func FuzzReadLayout(f *testing.F) {
 			t.Errorf("read %+v", img)
 		}
 	})
+}
+
+// TestReadLayoutConfigWithoutOS: a config without "os" is no Linux image,
+// with or without a platform on its descriptor.
+func TestReadLayoutConfigWithoutOS(t *testing.T) {
+	for _, withPlatform := range []bool{false, true} {
+		h := newHandLayout(t)
+		cfg := EmptyImage(amd64)
+		cfg.OS = ""
+		cd := h.put(ocispec.MediaTypeImageConfig, cfg, nil)
+		m := ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: cd}
+		var dp *ocispec.Platform
+		if withPlatform {
+			dp = &ocispec.Platform{Architecture: "amd64"}
+		}
+		h.writeIndexJSON(h.index(h.put(ocispec.MediaTypeImageManifest, m, dp)))
+		_, err := ReadLayout(h.dir, amd64)
+		if err == nil || !strings.Contains(err.Error(), "no image for platform linux/amd64 (found: unknown)") {
+			t.Errorf("descriptor platform %v: err = %v, want no image for linux/amd64, found unknown", withPlatform, err)
+		}
+	}
 }

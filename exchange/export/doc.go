@@ -12,10 +12,11 @@
 // has no place for an OCI manifest, so it necessarily carries Docker's
 // manifest.json instead, with the same config and layer blobs.
 //
-// Every blob is read through package transport, which re-hashes it while it
-// is copied: a corrupt out/ layout is an error naming the blob, never a
-// silently exported image. Files are written to a temp path in the target
-// directory, fsynced and renamed, so a partial export never looks complete.
+// Every blob is read through oci/layout, which re-hashes it while it is
+// copied: a corrupt out/ layout is an error naming the blob, never a
+// silently exported image. Archives are written with internal/atomicfile
+// and directories with oci/layout's writer (a temp path next to the target,
+// fsynced and renamed), so a partial export never looks complete.
 //
 // The protocols themselves are go-containerregistry's (docker archives,
 // registries, layout blob writing) and containerd's client (import); this

@@ -9,51 +9,58 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
-
-// layoutFile is the oci-layout file of every OCI image layout.
-const layoutFile = `{"imageLayoutVersion":"1.0.0"}`
 
 // tarTime is the modification time of every archive entry: archives of the
 // same image are identical.
 var tarTime = time.Unix(0, 0).UTC()
 
 // WriteOCIDir writes the image as an OCI layout directory at dir (skopeo
-// oci:DIR, podman load of a directory): every blob copied byte for byte and
-// verified, index.json naming the image stagex/<target>:<tag>. dir is
-// replaced atomically; an existing dir must be an OCI layout or empty.
+// oci:DIR, podman load of a directory) with oci/layout's one writer: every
+// blob copied byte for byte and verified, index.json naming the image
+// stagex/<target>:<tag>, dir replaced atomically. An existing dir must be
+// an OCI layout or empty, so that a mistyped -o never deletes unrelated
+// files.
 func (s *Source) WriteOCIDir(dir string) error {
-	err := writeDirAtomic(dir, func(tmp string) error {
-		p := layout.Path(tmp)
-		if err := p.WriteFile("oci-layout", []byte(layoutFile), 0o644); err != nil {
-			return err
-		}
-		descs, err := s.blobs()
-		if err != nil {
-			return err
-		}
-		for _, d := range descs {
-			rc, err := s.img.Blob(d.Digest, d.Size)
-			if err != nil {
-				return err
-			}
-			if err := p.WriteBlob(d.Digest, rc); err != nil {
-				return fmt.Errorf("copy blob %s: %w", d.Digest, err)
-			}
-		}
-		raw, err := s.namedIndexJSON()
-		if err != nil {
-			return err
-		}
-		return p.WriteFile("index.json", raw, 0o644)
-	})
-	if err != nil {
+	if err := s.writeOCIDir(dir); err != nil {
 		return fmt.Errorf("export %s to %s: %w", s.Target, dir, err)
 	}
 	return nil
+}
+
+func (s *Source) writeOCIDir(dir string) error {
+	if err := checkReplaceable(dir); err != nil {
+		return err
+	}
+	descs, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	raw, err := s.namedIndexJSON()
+	if err != nil {
+		return err
+	}
+	w, err := layout.Create(dir)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	for _, d := range descs {
+		rc, err := s.img.Blob(d.Digest, d.Size)
+		if err != nil {
+			return err
+		}
+		err = w.AddStream(digest.Digest(d.Digest.String()), d.Size, rc, s.Target)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return w.Commit(raw)
 }
 
 // WriteOCIArchive writes the image as a tar of an OCI layout (podman load,
@@ -78,7 +85,7 @@ func (s *Source) WriteOCITar(w io.Writer) error {
 		return err
 	}
 	tw := tar.NewWriter(w)
-	if err := tarFile(tw, "oci-layout", int64(len(layoutFile)), stringReader(layoutFile)); err != nil {
+	if err := tarFile(tw, "oci-layout", int64(len(layout.LayoutFile)), stringReader(layout.LayoutFile)); err != nil {
 		return err
 	}
 	if err := tarFile(tw, "index.json", int64(len(raw)), byteReader(raw)); err != nil {

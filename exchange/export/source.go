@@ -3,14 +3,16 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/digests"
 	"github.com/stevedore-build/stevedore/oci"
-	"github.com/stevedore-build/stevedore/oci/transport"
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // Repository is the repository every exported image is named under, so that
@@ -33,33 +35,42 @@ type Source struct {
 	// (index.json -> manifests[0] -> manifests[0]).
 	Manifest v1.Hash
 
-	img   *transport.Image
+	img   blobs
 	index v1.IndexManifest
 }
 
-// Open opens the out/<target> layout of tree. The manifest digest is read
-// with digests.ReadImage, so every metadata blob on the way is verified.
+// Open opens the out/<target> layout of tree.
 func Open(tree, target string) (*Source, error) {
 	return OpenDir(digests.OutDir(tree, target), target)
 }
 
-// OpenDir opens the OCI layout in dir as the image of target.
+// OpenDir opens the OCI layout in dir as the image of target. index.json
+// is read once, with digests.ReadRecorded, which verifies every metadata
+// blob on the way to the manifest digest; every later blob read goes
+// through oci/layout and is verified too.
 func OpenDir(dir, target string) (*Source, error) {
-	info, err := digests.ReadImage(dir)
+	info, rec, err := digests.ReadRecorded(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", target, err)
 	}
-	img, err := transport.Open(transport.Ref{Kind: transport.KindLayout, Path: dir})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", target, err)
-	}
-	s := &Source{Target: target, Tag: info.Tag, Manifest: info.Digest, img: img}
-	if err := json.Unmarshal(img.IndexJSON, &s.index); err != nil {
-		img.Close()
+	s := &Source{Target: target, Tag: info.Tag, Manifest: info.Digest, img: blobs{layout.Dir(dir)}}
+	if err := json.Unmarshal(rec.IndexJSON, &s.index); err != nil {
 		return nil, fmt.Errorf("open %s: parse %s: %w", target, filepath.Join(dir, "index.json"), err)
 	}
 	s.Top = s.index.Manifests[0]
 	return s, nil
+}
+
+// blobs reads a layout's blobs, verified (oci/layout), in
+// go-containerregistry's types.
+type blobs struct{ l *layout.Layout }
+
+func (b blobs) Blob(h v1.Hash, size int64) (io.ReadCloser, error) {
+	return b.l.Blob(digest.Digest(h.String()), size)
+}
+
+func (b blobs) ReadBlob(d v1.Descriptor) ([]byte, error) {
+	return b.l.ReadBlob(digest.Digest(d.Digest.String()), d.Size)
 }
 
 // Name is the image name every export uses: stagex/<target>:<tag>.
@@ -74,7 +85,7 @@ func ImageName(target, tag string) string {
 }
 
 // Close releases the layout.
-func (s *Source) Close() error { return s.img.Close() }
+func (s *Source) Close() error { return nil }
 
 // namedIndexJSON is index.json with every descriptor named
 // stagex/<target>:<its tag> (oci.AnnotationImageName), everything else kept.

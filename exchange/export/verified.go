@@ -8,13 +8,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-
-	"github.com/stevedore-build/stevedore/oci/transport"
 )
 
 // The go-containerregistry views of a Source. go-containerregistry's own
 // layout reader does not re-hash what it reads; these read every blob
-// through transport, which does, so a push or docker archive of a corrupt
+// through oci/layout, which does, so a push or docker archive of a corrupt
 // layout fails naming the blob.
 var (
 	_ v1.ImageIndex               = (*index)(nil)
@@ -24,13 +22,13 @@ var (
 
 // index is a verified image index blob and its children.
 type index struct {
-	src  *transport.Image
+	src  blobs
 	desc v1.Descriptor
 	raw  []byte
 	m    v1.IndexManifest
 }
 
-func newIndex(src *transport.Image, d v1.Descriptor) (*index, error) {
+func newIndex(src blobs, d v1.Descriptor) (*index, error) {
 	raw, err := src.ReadBlob(d)
 	if err != nil {
 		return nil, err
@@ -79,14 +77,14 @@ func (ix *index) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 
 // imageCore is a verified image manifest with its config and layers.
 type imageCore struct {
-	src  *transport.Image
+	src  blobs
 	desc v1.Descriptor
 	raw  []byte
 	m    v1.Manifest
 }
 
 // newImage reads the manifest d describes (verified) as a v1.Image.
-func newImage(src *transport.Image, d v1.Descriptor) (v1.Image, error) {
+func newImage(src blobs, d v1.Descriptor) (v1.Image, error) {
 	raw, err := src.ReadBlob(d)
 	if err != nil {
 		return nil, err
@@ -116,7 +114,7 @@ func (c *imageCore) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 
 // blobLayer streams one blob, re-hashed while it is read.
 type blobLayer struct {
-	src  *transport.Image
+	src  blobs
 	desc v1.Descriptor
 }
 

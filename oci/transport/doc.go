@@ -7,5 +7,6 @@
 // indexes, manifests, configs, layers) so that callers can compare the exact
 // bytes. Every blob is re-hashed as it is read: a blob whose content does not
 // match its digest is an error naming the blob. go-containerregistry's layout
-// reader does not verify, which is why the verification lives here.
+// reader does not verify, which is why every read goes through oci/layout,
+// the one verified layout reader (archives through layout.FromFiles).
 package transport

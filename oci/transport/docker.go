@@ -11,6 +11,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
 // openDocker opens a docker save archive. It has no OCI manifest, so one is
@@ -57,10 +59,11 @@ func dockerImage(ref Ref, src *tarSource) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := &Image{Ref: ref, src: &aliasSource{tarSource: src, alias: map[string]string{}}}
+	as := &aliasSource{tarSource: src, alias: map[string]string{}}
+	img := &Image{Ref: ref, src: as, layout: layout.FromFiles(ref.String(), as)}
 	img.extra = map[v1.Hash][]byte{h: raw}
 	img.Manifests = []v1.Descriptor{{MediaType: types.DockerManifestSchema2, Size: size, Digest: h}}
-	alias := img.src.(*aliasSource).alias
+	alias := as.alias
 	alias[blobName(m.Config.Digest)] = mf[0].Config
 	for i, p := range mf[0].Layers {
 		alias[blobName(m.Layers[i].Digest)] = p
@@ -71,7 +74,7 @@ func dockerImage(ref Ref, src *tarSource) (*Image, error) {
 // fileDescriptor hashes archive file name. An empty mt means "a layer":
 // gzip or plain tar, decided by the first bytes.
 func fileDescriptor(src *tarSource, name string, mt types.MediaType) (v1.Descriptor, error) {
-	rc, err := src.open(name)
+	rc, err := src.Open(name)
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -96,9 +99,9 @@ type aliasSource struct {
 	alias map[string]string
 }
 
-func (a *aliasSource) open(name string) (io.ReadCloser, error) {
+func (a *aliasSource) Open(name string) (io.ReadCloser, error) {
 	if n, ok := a.alias[name]; ok {
 		name = n
 	}
-	return a.tarSource.open(name)
+	return a.tarSource.Open(name)
 }

@@ -7,12 +7,11 @@ import (
 	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-)
 
-// maxJSON bounds the size of a JSON blob (index, manifest, config) read
-// into memory; layers are only ever streamed.
-const maxJSON = 64 << 20
+	"github.com/stevedore-build/stevedore/oci/layout"
+)
 
 // Image is an opened image store with verified, raw access to its blobs.
 type Image struct {
@@ -25,8 +24,9 @@ type Image struct {
 	// one Ref.Tag selected, or the synthesized manifest of a docker-archive.
 	Manifests []v1.Descriptor
 
-	src   source
-	extra map[v1.Hash][]byte // synthesized blobs (docker-archive manifest)
+	src    source
+	layout *layout.Layout     // verified reads of src
+	extra  map[v1.Hash][]byte // synthesized blobs (docker-archive manifest)
 }
 
 // Open opens the image ref refers to. Close it when done.
@@ -60,8 +60,8 @@ func OpenString(s, tree string) (*Image, error) {
 }
 
 func openLayout(ref Ref, src source) (*Image, error) {
-	img := &Image{Ref: ref, src: src}
-	raw, err := readAll(src, "index.json")
+	img := &Image{Ref: ref, src: src, layout: layout.FromFiles(ref.String(), src)}
+	raw, _, err := img.layout.Index()
 	if err != nil {
 		src.Close()
 		return nil, fmt.Errorf("open %s: %w", ref, err)
@@ -83,22 +83,6 @@ func openLayout(ref Ref, src source) (*Image, error) {
 	return img, nil
 }
 
-func readAll(src source, name string) ([]byte, error) {
-	rc, err := src.open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxJSON+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(b) > maxJSON {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", name, maxJSON)
-	}
-	return b, nil
-}
-
 func selectTag(ds []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	var tags []string
 	for _, d := range ds {
@@ -112,35 +96,24 @@ func selectTag(ds []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	return v1.Descriptor{}, fmt.Errorf("no manifest tagged %q in index.json (tags: %q)", tag, tags)
 }
 
-// Blob opens blob h for streaming. Reading it to the end returns an error
-// naming the blob when its content does not hash to h or, when size >= 0,
-// has another size.
+// Blob opens blob h for streaming (layout.Layout.Blob). Reading it to the
+// end returns an error naming the blob when its content does not hash to h
+// or, when size >= 0, has another size.
 func (img *Image) Blob(h v1.Hash, size int64) (io.ReadCloser, error) {
+	dg := digest.Digest(h.String())
 	if b, ok := img.extra[h]; ok {
-		return newVerifyReader(io.NopCloser(bytes.NewReader(b)), h, size)
+		return layout.Verify(io.NopCloser(bytes.NewReader(b)), dg, size, img.Ref.String()), nil
 	}
-	rc, err := img.src.open(blobName(h))
-	if err != nil {
-		return nil, fmt.Errorf("open blob %s in %s: %w", h, img.Ref, err)
-	}
-	return newVerifyReader(rc, h, size)
+	return img.layout.Blob(dg, size)
 }
 
-// ReadBlob reads and verifies the small blob d describes (a JSON document).
+// ReadBlob reads and verifies the small blob d describes (a JSON document,
+// at most layout.MaxJSON).
 func (img *Image) ReadBlob(d v1.Descriptor) ([]byte, error) {
-	if d.Size > maxJSON {
-		return nil, fmt.Errorf("read blob %s: size %d is larger than %d", d.Digest, d.Size, maxJSON)
+	if b, ok := img.extra[d.Digest]; ok {
+		return b, nil
 	}
-	rc, err := img.Blob(d.Digest, d.Size)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s in %s: %w", d.Digest, img.Ref, err)
-	}
-	return b, nil
+	return img.layout.ReadBlob(digest.Digest(d.Digest.String()), d.Size)
 }
 
 // Close releases the files the image holds open.

@@ -10,41 +10,34 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 )
 
 // source gives access to the files of an image store (a directory or an
 // archive) by their slash-separated name inside it.
 type source interface {
-	// open returns the file called name, unverified.
-	open(name string) (io.ReadCloser, error)
+	// Open returns the file called name, unverified (layout.Files).
+	Open(name string) (io.ReadCloser, error)
 	Close() error
 }
 
-// blobName is where a layout keeps blob h.
+// blobName is where a layout keeps blob h (the docker-archive aliases).
 func blobName(h v1.Hash) string { return path.Join("blobs", h.Algorithm, h.Hex) }
 
-// dirSource reads an OCI layout directory through go-containerregistry.
-type dirSource struct{ p layout.Path }
+// dirSource is an OCI layout directory.
+type dirSource string
 
-func openDir(dir string) (*dirSource, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+func openDir(dir string) (dirSource, error) {
+	if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
+		return "", fmt.Errorf("open OCI layout %s: %w", dir, err)
 	}
-	return &dirSource{p: p}, nil
+	return dirSource(dir), nil
 }
 
-func (d *dirSource) open(name string) (io.ReadCloser, error) {
-	if strings.HasPrefix(name, "blobs/") {
-		if h, err := v1.NewHash(strings.Replace(strings.TrimPrefix(name, "blobs/"), "/", ":", 1)); err == nil {
-			return d.p.Blob(h)
-		}
-	}
-	return os.Open(filepath.Join(string(d.p), filepath.FromSlash(name)))
+func (d dirSource) Open(name string) (io.ReadCloser, error) {
+	return os.Open(filepath.Join(string(d), filepath.FromSlash(name)))
 }
 
-func (d *dirSource) Close() error { return nil }
+func (d dirSource) Close() error { return nil }
 
 // tarSource reads files of an uncompressed tar archive in place: one scan
 // records where each file's data starts, reads are section reads.
@@ -110,7 +103,7 @@ func cleanName(n string) string {
 	return strings.TrimPrefix(path.Clean("/"+n), "/")
 }
 
-func (s *tarSource) open(name string) (io.ReadCloser, error) {
+func (s *tarSource) Open(name string) (io.ReadCloser, error) {
 	name = cleanName(name)
 	for i := 0; i < 16; i++ {
 		tf, ok := s.files[name]

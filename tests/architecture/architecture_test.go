@@ -20,15 +20,15 @@ const module = "github.com/stevedore-build/stevedore"
 // oci}; docs/architecture.md draws it. A new folder needs a line here.
 var layers = map[string]int{
 	"internal":   0, // atomicfile (the one crash-safe writer), lock
-	"oci":        1, // the platform type, annotations; oci/transport opens images
+	"oci":        1, // the platform type, annotations; oci/layout reads and writes layouts, oci/transport opens images
 	"recipes":    2, // the package tree, the Containerfile, the plan, fetching
 	"sandbox":    2, // one process in a rootfs
 	"layers":     2, // canonical tar, diff, unpack
 	"assemble":   3, // the executor and BuildKit-exact image bytes
 	"digests":    3, // record, verify, sign, explain
+	"imagestore": 3, // image references resolved into the store (oci/layout, not assemble)
 	"build":      4, // the tree conductor and file mode (build/project)
 	"exchange":   4, // export, push, containerd import, bundles
-	"imagestore": 4, // image references resolved into the store
 	"cmd":        5, // flags, environment, progress: the CLI only
 	"tests":      6, // end-to-end suites may import anything
 }
@@ -49,7 +49,7 @@ var forbidden = []struct {
 	{"assemble", []string{"net/http", module + "/imagestore", module + "/exchange", module + "/build"}},
 	{"digests", []string{module + "/sandbox", module + "/assemble", module + "/layers"}},
 	{"digests/explain", []string{module + "/sandbox", module + "/assemble", module + "/exchange"}},
-	{"imagestore", []string{module + "/sandbox", module + "/layers", "github.com/opencontainers/runc"}},
+	{"imagestore", []string{module + "/sandbox", module + "/layers", module + "/assemble", module + "/digests", "github.com/opencontainers/runc"}},
 	{"exchange/export", []string{module + "/sandbox", module + "/assemble", module + "/layers"}},
 	{"exchange/bundle", []string{"net", "net/http", module + "/sandbox", module + "/assemble"}},
 	{"exchange/containerd", []string{module + "/sandbox", module + "/assemble"}},

@@ -1,4 +1,4 @@
-package image
+package layout
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	digest "github.com/opencontainers/go-digest"
 )
 
 // withHook installs the failure-injection hook for one test.
@@ -41,7 +43,7 @@ func TestWriteLayoutInterrupted(t *testing.T) {
 		for _, fail := range []error{errors.New("injected"), errCrash} {
 			t.Run(fmt.Sprintf("%s#%d/%v", st.step, st.nth, fail), func(t *testing.T) {
 				src, dir := t.TempDir(), filepath.Join(t.TempDir(), "core-test")
-				old, img := testImage(t, src, amd64, "old"), testImage(t, src, amd64, "new")
+				old, img := newTestImage(t, src, amd64, "old"), newTestImage(t, src, amd64, "new")
 				if err := WriteLayout(dir, old); err != nil {
 					t.Fatal(err)
 				}
@@ -87,7 +89,7 @@ func TestWriteLayoutFirstWriteInterrupted(t *testing.T) {
 		}
 		return nil
 	})
-	if err := WriteLayout(dir, testImage(t, src, amd64, "x")); !errors.Is(err, errCrash) {
+	if err := WriteLayout(dir, newTestImage(t, src, amd64, "x")); !errors.Is(err, errCrash) {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -101,11 +103,11 @@ func TestWriteLayoutConcurrent(t *testing.T) {
 	for round := range 3 {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
 			src, dir := t.TempDir(), filepath.Join(t.TempDir(), "core-test")
-			imgs := map[string]*Image{}
-			var list []*Image
+			imgs := map[digest.Digest]*testImage{}
+			var list []*testImage
 			for i := range 8 {
-				img := testImage(t, src, amd64, fmt.Sprint(i))
-				imgs[img.ManifestDigest.String()] = img
+				img := newTestImage(t, src, amd64, fmt.Sprint(i))
+				imgs[img.manifest.Digest] = img
 				list = append(list, img)
 			}
 			var wg sync.WaitGroup
@@ -123,13 +125,13 @@ func TestWriteLayoutConcurrent(t *testing.T) {
 					t.Errorf("writer %d: %v", i, err)
 				}
 			}
-			got, err := ReadLayout(dir, amd64)
+			got, err := Dir(dir).Resolve(amd64)
 			if err != nil {
 				t.Fatal(err)
 			}
-			img := imgs[got.ManifestDigest.String()]
+			img := imgs[got.ManifestDesc.Digest]
 			if img == nil {
-				t.Fatalf("layout holds unknown manifest %s", got.ManifestDigest)
+				t.Fatalf("layout holds unknown manifest %s", got.ManifestDesc.Digest)
 			}
 			files, _ := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
 			if len(files) != 5 {
@@ -151,9 +153,9 @@ func TestWriteLayoutWithoutRenameat2(t *testing.T) {
 	renameat2 = func(int, string, int, string, uint) error { return unix.EINVAL }
 	t.Cleanup(func() { renameat2 = unix.Renameat2 })
 	src, dir := t.TempDir(), filepath.Join(t.TempDir(), "core-test")
-	var imgs []*Image
+	var imgs []*testImage
 	for i := range 4 {
-		imgs = append(imgs, testImage(t, src, amd64, fmt.Sprint(i)))
+		imgs = append(imgs, newTestImage(t, src, amd64, fmt.Sprint(i)))
 	}
 	if err := WriteLayout(dir, imgs[0]); err != nil {
 		t.Fatal(err)
@@ -170,7 +172,7 @@ func TestWriteLayoutWithoutRenameat2(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if _, err := ReadLayout(dir, amd64); err != nil {
+	if _, err := Dir(dir).Resolve(amd64); err != nil {
 		t.Fatal(err)
 	}
 	assertNoTemps(t, dir)
