@@ -72,7 +72,19 @@ func issuerID(sig *packet.Signature) (uint64, bool) {
 
 // checkKeyState rejects keys that are revoked, expired or not allowed to
 // sign at now, and signatures that are expired or dated in the future.
+//
+// A signature dated up to clockSkew after now (the signer's clock ran a
+// little ahead, or a second ticked between signing and checking) is judged
+// at its own creation time: go-crypto's KeyExpired and SigExpired call
+// anything created after the time they are given "expired", which would
+// report a fresh, valid signature as an expired one.
 func checkKeyState(key *openpgp.Key, sig *packet.Signature, now time.Time) error {
+	if sig.CreationTime.After(now.Add(clockSkew)) {
+		return reject(ReasonFutureSig, "made %s, now is %s", sig.CreationTime.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if sig.CreationTime.After(now) {
+		now = sig.CreationTime
+	}
 	e := key.Entity
 	primarySig, primaryID := e.PrimarySelfSignature()
 	if primarySig == nil {
@@ -93,9 +105,6 @@ func checkKeyState(key *openpgp.Key, sig *packet.Signature, now time.Time) error
 	}
 	if sig.IssuerFingerprint != nil && !bytes.Equal(sig.IssuerFingerprint, key.PublicKey.Fingerprint) {
 		return reject(ReasonStructure, "issuer fingerprint %s does not match key %X", hex.EncodeToString(sig.IssuerFingerprint), key.PublicKey.Fingerprint)
-	}
-	if sig.CreationTime.After(now.Add(clockSkew)) {
-		return reject(ReasonFutureSig, "made %s, now is %s", sig.CreationTime.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if sig.CreationTime.Before(key.PublicKey.CreationTime) {
 		return reject(ReasonStructure, "signature older than its key")

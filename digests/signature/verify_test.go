@@ -288,3 +288,37 @@ func TestParseKeyringCountsSkippedKeys(t *testing.T) {
 		t.Errorf("ParseKeyring: %d keys, %d skipped, want 1 and 1", len(kr.Entities), kr.Skipped)
 	}
 }
+
+// TestVerifyWithinClockSkew: a signature dated a little after now (the
+// signer's clock ahead, or a second ticking between signing and checking)
+// is valid, also when its key is that young; beyond the skew it is refused
+// as made in the future, never as expired.
+func TestVerifyWithinClockSkew(t *testing.T) {
+	alice := newKey(t, "alice", nil)
+	kr := publicRing(t, alice)
+	sign := func(d time.Duration) []byte {
+		msg, err := (&KeySigner{Entity: alice, Now: at(d)}).Sign(t.Context(), testPay.Marshal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg
+	}
+	for _, tc := range []struct {
+		name     string
+		signedAt time.Duration
+		now      time.Duration
+		want     Reason
+	}{
+		{"a second ahead", time.Hour + time.Second, time.Hour, ""},
+		{"minutes ahead", time.Hour + 4*time.Minute, time.Hour, ""},
+		{"key and signature ahead of now", 30 * time.Second, -time.Minute, ""},
+		{"beyond the skew", time.Hour + 6*time.Minute, time.Hour, ReasonFutureSig},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Verify(sign(tc.signedAt), kr, testWant, t0.Add(tc.now))
+			if got.Reason != tc.want {
+				t.Errorf("Verify reason = %q (%s), want %q", got.Reason, got.Detail, tc.want)
+			}
+		})
+	}
+}
