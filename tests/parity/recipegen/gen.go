@@ -144,12 +144,19 @@ func (g *gen) addStages(p *Package) {
 	for k := 0; k < n-1; k++ {
 		sg.stage(fmt.Sprintf("s%d", k), false)
 	}
-	for _, sub := range p.Subpackages {
-		f := sg.stage("package-"+sub, true)
-		g.export(p.Stage+"-"+sub, f)
+	// A package's targets are exported once all its stages exist: StageX's
+	// generator reads dependencies from the whole Containerfile, so a stage
+	// naming a sibling subpackage (stagex/<stage>-<sub>) would make every
+	// target of the package depend on itself.
+	subs := make([]*facts, len(p.Subpackages))
+	for i, sub := range p.Subpackages {
+		subs[i] = sg.stage("package-"+sub, true)
 	}
 	alias := pick(g, []string{"", "package", "final"})
 	f := sg.stage(alias, true)
+	for i, sub := range p.Subpackages {
+		g.export(p.Stage+"-"+sub, subs[i])
+	}
 	if len(p.Subpackages) == 0 {
 		g.export(p.Target(), f)
 	}
