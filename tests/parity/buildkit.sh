@@ -166,7 +166,7 @@ stop() {
 		sock=$(sed 's|^unix://||' "$work/addr")
 		case "$sock" in /tmp/sbk.*) rm -rf "$(dirname "$sock")" ;; esac
 	fi
-	rm -rf "$work/root" "$work/pid" "$work/addr" "$work/env" "$work/buildkitd.toml" "$work/buildkitd.sock"
+	rm -rf "$work/root" "$work/pid" "$work/addr" "$work/env" "$work/buildkitd.toml" "$work/buildkitd.sock" "$work/buildkitd.sock.build-lock"
 	echo "buildkit.sh: stopped $work" >&2
 }
 
@@ -229,7 +229,7 @@ build() {
 	mkdir -p "$(dirname "$dest")"
 	tmp=$(mktemp -d "$(dirname "$dest")/.bk-build.XXXXXX")
 	out="type=oci,name=$name,rewrite-timestamp=true,force-compression=true,\"annotation.containerd.io/distribution.source.docker.io=stagex/$name\",annotation.org.opencontainers.image.version=$version,annotation.org.opencontainers.image.created=1970-01-01T00:00:01Z,tar=true,dest=$tmp/out.tar"
-	if ! "$bin/buildctl" --addr "$host" build --frontend dockerfile.v0 \
+	if ! fresh_contexts "$bin" "$host" build --frontend dockerfile.v0 \
 		--local "context=$ctx" --local "dockerfile=$(dirname "$file")" \
 		--opt "filename=$(basename "$file")" \
 		--opt "platform=$platform" --opt ulimit=nofile=2048:16384 \
@@ -261,7 +261,36 @@ buildctl_cmd() {
 	shift
 	host=$(addr_of "$addr" "$work")
 	bin=$(ensure)
+	if [ "${1:-}" = build ]; then
+		shift
+		fresh_contexts "$bin" "$host" build "$@" >&2 || die "buildctl build $* failed (see above)"
+		return 0
+	fi
 	"$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)"
+}
+
+# fresh_contexts BIN HOST build ARGS... runs one buildctl build that sees
+# exactly the files of its local contexts. buildctl sets no session shared
+# key, so BuildKit keeps one incremental copy per local name ("context",
+# "dockerfile", "fetch") for every build, and fsutil re-sends only files
+# whose stat changed: a file with the same name, size, mode and mtime as
+# one an earlier build sent keeps the earlier build's content (two
+# generated trees whose ctx/f2.sh held "alpha" and "gamma" at the same
+# mtime). So, one build at a time per daemon, each after dropping the
+# local-source copies.
+fresh_contexts() {
+	fc_bin=$1 fc_host=$2
+	shift 2
+	case "$fc_host" in
+	unix://*) fc_lock="${fc_host#unix://}.build-lock" ;;
+	*) die "buildctl build: only a unix:// daemon address can be locked, got $fc_host" ;;
+	esac
+	(
+		flock 9
+		"$fc_bin/buildctl" --addr "$fc_host" prune --filter type==source.local >/dev/null ||
+			die "buildctl prune of the local sources failed"
+		"$fc_bin/buildctl" --addr "$fc_host" "$@"
+	) 9>"$fc_lock"
 }
 
 cmd=${1:-}

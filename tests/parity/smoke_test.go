@@ -2,6 +2,7 @@ package parity
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,61 @@ func TestEnsureIsCached(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(bin2, b)); err != nil {
 			t.Errorf("missing %s: %v", b, err)
 		}
+	}
+}
+
+// TestBuildKitFreshContexts: two builds on one daemon whose contexts hold a
+// file of the same name, size, mode and mtime but other content must give
+// two images. buildctl sets no session shared key, so BuildKit keeps one
+// incremental copy of each local context for every build and re-sends only
+// files whose stat changed; without buildkit.sh dropping those copies, the
+// second build copied the first one's file (a false difference the
+// differential campaign found at seed 5326). Checked through both entry
+// points: Build (StageX's flags) and Buildx (downstream projects).
+func TestBuildKitFreshContexts(t *testing.T) {
+	slow(t)
+	d := startBuildKit(t)
+	sameStat := func(content string) string {
+		dir := t.TempDir()
+		mt := time.Unix(1700000000, 0)
+		for name, body := range map[string]string{"Containerfile": "FROM scratch\nCOPY f /f\n", "f": content} {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(p, mt, mt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	out := t.TempDir()
+	digest := func(dir string) string {
+		h, err := buildkitref.ManifestDigest(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.String()
+	}
+	var got []string
+	for i, content := range []string{"alpha\n", "gamma\n"} {
+		dest := filepath.Join(out, fmt.Sprintf("build-%d", i))
+		if err := d.Build(t.Context(), buildkitref.BuildOptions{Context: sameStat(content), Name: "test-fresh", Dest: dest}); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, digest(dest))
+	}
+	for i, content := range []string{"alpha\n", "gamma\n"} {
+		dest := filepath.Join(out, fmt.Sprintf("buildx-%d", i))
+		ctxDir := sameStat(content)
+		err := d.Buildx(t.Context(), buildkitref.BuildxOptions{Context: ctxDir, Containerfile: filepath.Join(ctxDir, "Containerfile"),
+			BuildArgs: []string{"SOURCE_DATE_EPOCH=1"}, Outputs: []string{"type=oci,rewrite-timestamp=true,tar=false,dest=" + dest}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, digest(dest))
+	}
+	if got[0] == got[1] || got[2] == got[3] {
+		t.Errorf("two contexts with other content gave the same image (BuildKit reused an earlier build's context): %v", got)
 	}
 }
