@@ -47,10 +47,10 @@ func buildIn(t *testing.T, cf string, files map[string][]byte) (*Image, error) {
 		t.Fatal(err)
 	}
 	b := &Builder{Runner: r, WorkDir: t.TempDir(), Layers: OverlayLayers{}}
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
-	})
+	}))
 	if img != nil {
 		t.Cleanup(func() { img.Close() })
 	}

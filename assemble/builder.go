@@ -146,8 +146,9 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 		d.log = io.Discard
 	}
 	for _, s := range p.reachable() {
-		if s.index < 0 || s.contextDir != "" {
-			// A named context replaces the stage: its commands never run.
+		if s.index < 0 || s.replaced {
+			// A context or image source, or a stage a named context
+			// replaces: no commands run.
 			s.dispatched = true
 			continue
 		}

@@ -33,10 +33,10 @@ func cachedBuild(t *testing.T, dir, cacheDir, cf string) ([]string, string) {
 	} else {
 		b.WorkDir = t.TempDir()
 	}
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
-	})
+	}))
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, log.String())
 	}

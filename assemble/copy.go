@@ -176,7 +176,7 @@ func (d *dispatcher) resolveSource(ctx context.Context, s *stageState, c copySpe
 		switch {
 		case dep.contextDir != "":
 			return copySource{dir: dep.contextDir}, nil
-		case dep.index < 0 && dep.imageRef != "":
+		case dep.imageRef != "" && (dep.index < 0 || dep.replaced):
 			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
 			if err != nil {
 				return copySource{}, fmt.Errorf("--from=%s: %w", c.from, err)

@@ -38,10 +38,10 @@ func buildLimited(t *testing.T, workDir string, lim RunLimits, cf string) (strin
 	}
 	var log bytes.Buffer
 	b := &Builder{Runner: r, WorkDir: workDir, Layers: OverlayLayers{}, Limits: lim}
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(), Log: &log,
-	})
+	}))
 	if img != nil {
 		img.Close()
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 func planOf(t *testing.T, cf string, mod func(*Target)) (*plan, error) {
@@ -22,7 +24,20 @@ func planOf(t *testing.T, cf string, mod func(*Target)) (*plan, error) {
 	if mod != nil {
 		mod(&tg)
 	}
-	return parsePlan(tg)
+	return parsePlan(parsed(t, tg))
+}
+
+// parsed fills in tg.File, parsing tg.Containerfile.
+func parsed(t testing.TB, tg Target) Target {
+	t.Helper()
+	data, err := os.ReadFile(tg.Containerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.File, err = containerfile.Parse(tg.Containerfile, data); err != nil {
+		t.Fatal(err)
+	}
+	return tg
 }
 
 func TestPlanReachableStages(t *testing.T) {
@@ -80,10 +95,12 @@ func TestPlanGlobalArgsInFrom(t *testing.T) {
 
 func TestPlanErrors(t *testing.T) {
 	tests := []struct{ cf, want string }{
-		{"FROM scratch\nCOPY --from=later /a /a\nFROM scratch AS later\n", `Containerfile:2: cannot copy from stage "later", it needs to be defined before current stage "stage-0"`},
-		{"FROM scratch AS a\nFROM scratch\nCOPY --from=$X /a /b\n", "variable expansion is not supported for --from"},
-		{"FROM alpine\n", "Containerfile:1: FROM alpine: not an earlier stage"},
-		{"FROM scratch\nCOPY --from=5 /a /b\n", "invalid stage index 5"},
+		{"FROM scratch\nCOPY --from=later /a /a\nFROM scratch AS later\n", `Containerfile:2: COPY --from later: stage "later" is defined at line 3, not before this one; a stage can only use earlier stages`},
+		{"FROM scratch AS a\nFROM scratch\nCOPY --from=$X /a /b\n", "Containerfile:3: variable expansion is not supported for --from"},
+		{"FROM alpine\n", "Containerfile:1: FROM alpine: an image reference this build was given no image for"},
+		{"FROM scratch\nCOPY --from=5 /a /b\n", "Containerfile:2: COPY --from 5: invalid stage index 5: no earlier stage has it"},
+		{"FROM scratch\nRUN --mount=from=later,target=/x true\nFROM scratch AS later\n", `Containerfile:2: RUN --mount from later: stage "later" is defined at line 3`},
+		{"ARG B\nFROM $B\n", "Containerfile:2: base name ($B) should not be blank"},
 	}
 	for _, tt := range tests {
 		_, err := planOf(t, tt.cf, nil)
@@ -92,7 +109,7 @@ func TestPlanErrors(t *testing.T) {
 		}
 	}
 	_, err := planOf(t, "FROM scratch AS a\n", func(tg *Target) { tg.StageTarget = "nope" })
-	if err == nil || !strings.Contains(err.Error(), `target stage "nope" could not be found`) {
+	if err == nil || !strings.Contains(err.Error(), `target stage "nope" could not be found in `) {
 		t.Errorf("missing target: %v", err)
 	}
 }

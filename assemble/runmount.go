@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/containerd/continuity/fs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -124,30 +123,24 @@ func (d *dispatcher) mountSource(ctx context.Context, s *stageState, from string
 	if from == "" {
 		return d.t.ContextDir, "", none, nil
 	}
-	if dir, ok := d.t.Contexts[from]; ok {
-		return dir, "", none, nil
-	}
-	var src *stageState
-	if i, err := strconv.Atoi(from); err == nil && i >= 0 && i < len(d.p.states) {
-		src = d.p.states[i]
-	} else if st, ok := d.p.byName[strings.ToLower(from)]; ok {
-		src = st
-	}
+	src, ok := d.p.lookup(s, from)
 	var ls []*Layer
 	switch {
-	case src != nil && src.index < s.index:
-		if !src.dispatched {
-			return "", "", nil, fmt.Errorf("cannot mount from stage %q, stage needs to be defined before current command", from)
-		}
-		ls, chain = src.layers, src.chain
-	case d.t.Images[from] != "":
-		li, err := d.loadImage(ctx, from, s.platform)
+	case !ok:
+		return "", "", nil, fmt.Errorf("--mount from=%s: not resolved with the stage graph (from= with variables is not supported)", from)
+	case src.contextDir != "":
+		return src.contextDir, "", none, nil
+	case src.imageRef != "":
+		li, err := d.loadImage(ctx, src.imageRef, s.platform)
 		if err != nil {
 			return "", "", nil, err
 		}
 		ls, chain = li.layers, imageChain(li.layers)
 	default:
-		return "", "", nil, fmt.Errorf("--mount from=%s: not an earlier stage, a named context or an image context", from)
+		if !src.dispatched {
+			return "", "", nil, fmt.Errorf("--mount from=%s: stage %s was not built", from, src.name)
+		}
+		ls, chain = src.layers, src.chain
 	}
 	if chain == "" {
 		chain = "no-cache"

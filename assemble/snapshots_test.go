@@ -37,10 +37,10 @@ func buildWith(t *testing.T, b *Builder, cf string, images map[string]string) []
 	for _, f := range []string{"Containerfile", "a", "b"} {
 		must(t, os.Chtimes(filepath.Join(dir, f), time.Unix(1000, 0), time.Unix(1000, 0)))
 	}
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +62,10 @@ func baseLayout(t *testing.T) string {
 	must(t, os.WriteFile(filepath.Join(dir, "a"), []byte("base a\n"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "b"), []byte("base b\n"), 0o755))
 	epoch := time.Unix(1, 0).UTC()
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "core-base", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: epoch,
-	})
+	}))
 	must(t, err)
 	defer img.Close()
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
@@ -144,10 +144,10 @@ func TestMountRootfsUnpacksUntouchedBaseLayers(t *testing.T) {
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "Containerfile"), []byte("FROM stagex/core-base\nENV X=1\n"), 0o644))
 	b := &Builder{WorkDir: t.TempDir(), Layers: OverlayLayers{}, Cache: &LayerCache{Dir: filepath.Join(t.TempDir(), "cache")}}
-	img, err := b.Build(context.Background(), Target{
+	img, err := b.Build(context.Background(), parsed(t, Target{
 		Name: "core-t", Containerfile: filepath.Join(dir, "Containerfile"), ContextDir: dir, Images: images,
 		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}, Epoch: time.Unix(1, 0).UTC(),
-	})
+	}))
 	must(t, err)
 	defer img.Close()
 	mnt := filepath.Join(img.WorkDir(), "rootfs")

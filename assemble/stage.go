@@ -7,6 +7,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 // Layer is one filesystem layer of a stage: its contents as an overlayfs
@@ -41,15 +42,20 @@ type Blob struct {
 // dockerfile2llb's dispatchState for what affects the output.
 type stageState struct {
 	index    int
-	name     string // lowercased AS name, or stage-N
-	stage    instructions.Stage
+	name     string             // lowercased AS name, or stage-N
+	stage    instructions.Stage // BuildKit's, BaseName expanded
+	cf       *containerfile.Stage
 	commands []instructions.Command
 	base     *stageState // FROM an earlier stage
 	// imageRef is set when the stage starts from a named image context.
 	imageRef string
-	// contextDir is set when a named local context replaces the stage.
+	// contextDir is set when a named local context replaces the stage, or
+	// is what a COPY --from or RUN --mount from= reads.
 	contextDir string
-	scratch    bool
+	// replaced: a named context (contextDir or imageRef) replaces the
+	// stage; its commands never run.
+	replaced bool
+	scratch  bool
 	// unresolved is why the stage's base (or a COPY --from source) names
 	// nothing known; an error only if the target needs the stage.
 	unresolved error

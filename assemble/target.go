@@ -1,11 +1,14 @@
 package assemble
 
 import (
+	"fmt"
 	"io"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/oci"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
 	"github.com/stevedore-build/stevedore/sandbox"
 )
 
@@ -17,6 +20,9 @@ type Target struct {
 	Version string
 	// Containerfile is the recipe's path.
 	Containerfile string
+	// File is the recipe, parsed once (recipes/containerfile.Parse); its
+	// stage graph is resolved per build (Graph).
+	File *containerfile.File
 	// ContextDir is the main build context (packages/<stage>/<origin>).
 	ContextDir string
 	// Contexts are the named build contexts: "fetch" -> a directory.
@@ -40,4 +46,27 @@ type Target struct {
 	NetworkForFetchSteps bool
 	// Log receives the output of RUN steps and progress lines.
 	Log io.Writer
+}
+
+// isContext reports whether name is one of the target's named contexts:
+// a local directory or an image (stagex/<dep>, a resolved reference).
+func (t Target) isContext(name string) bool { return t.Contexts[name] != "" || t.Images[name] != "" }
+
+// globals is the global ARG scope of the target's FROM lines.
+func (t Target) globals() (containerfile.Scope, error) {
+	if t.File == nil {
+		return nil, fmt.Errorf("target %s: no parsed Containerfile", t.Name)
+	}
+	return t.File.GlobalArgs(t.BuildArgs, oci.BuildPlatform, t.Platform, t.StageTarget)
+}
+
+// Graph resolves the target's stages, contexts and images with the one
+// rule of containerfile.Graph, its named contexts and images being the
+// contexts.
+func (t Target) Graph() (*containerfile.Graph, error) {
+	globals, err := t.globals()
+	if err != nil {
+		return nil, err
+	}
+	return t.File.Graph(t.StageTarget, globals, t.isContext)
 }

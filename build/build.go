@@ -210,6 +210,7 @@ func prepare(ctx context.Context, t *recipes.Tree, tg *recipes.Target, o Options
 		Name:                 tg.Name,
 		Version:              tg.Version,
 		Containerfile:        filepath.Join(tg.Origin.Dir, "Containerfile"),
+		File:                 tg.Origin.Containerfile,
 		ContextDir:           tg.Origin.Dir,
 		Images:               images,
 		StageTarget:          tg.StageTarget,

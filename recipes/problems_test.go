@@ -83,7 +83,7 @@ func TestLoadReportsAllProblems(t *testing.T) {
 		"packages/core/instr/Containerfile:4: ADD --keep-git-dir is not supported by stevedore yet; remove the flag or build this recipe with BuildKit",
 		`packages/core/noname/package.toml:1: package.name: missing (required; must equal the directory name "noname")`,
 		`packages/core/plat/package.toml:3: package.platforms: entry 1 "linux" is not os/arch[/variant]`,
-		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc needs a stage "package-sub-doc" in packages/core/sub/Containerfile, which has no named stages`,
+		`packages/core/sub/package.toml:3: package.subpackages: subpackage sub-doc: target stage "package-sub-doc" could not be found in packages/core/sub/Containerfile, which has no named stages`,
 		"packages/core/syntax/package.toml:4: TOML syntax: unexpected EOF; expected value",
 		`packages/core/usesorigin/Containerfile:1: FROM stagex/core-dup: no target core-dup in this tree: packages/core/dup/package.toml lists subpackages (dup-dev) and not its own name "dup", and only those are targets`,
 		`packages/core/vfrom/package.toml:3: package.version_from: "core-nowhere" names no target of the tree (want <stage>-<name>, e.g. core-vfrom)`,

@@ -255,12 +255,12 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 			probs.add(f.Path, 0, "", "%v", err)
 			continue
 		}
-		needs, err := f.Needs(tg.StageTarget, globals, isContext)
+		graph, err := f.Graph(tg.StageTarget, globals, isContext)
 		if err != nil {
 			if e, ok := err.(containerfile.Error); ok {
 				probs.add(e.Pos.File, e.Pos.Line, "", "%s", e.Msg)
 			} else if tg.IsSubpackage() {
-				probs.add(tg.Origin.TOMLPath, tg.Origin.keyLine("package.subpackages"), "package.subpackages", "subpackage %s needs %v", tg.Package, err)
+				probs.add(tg.Origin.TOMLPath, tg.Origin.keyLine("package.subpackages"), "package.subpackages", "subpackage %s: %v", tg.Package, err)
 			} else {
 				probs.add(tg.Origin.TOMLPath, 0, "", "target %s: %v", tg.Name, err)
 			}
@@ -275,7 +275,7 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 				deps[dep] = pos
 			}
 		}
-		for _, r := range needs.Contexts {
+		for _, r := range graph.Contexts {
 			dep, ok := strings.CutPrefix(r.Name, stagexPrefix)
 			if !ok {
 				continue
@@ -296,7 +296,7 @@ func (t *Tree) resolveDeps(opts Options, probs *problemList) {
 					r.How, r.Name, dep, r.Name)
 			}
 		}
-		tg.ImageRefs = imageRefs(needs.Images, probs)
+		tg.ImageRefs = imageRefs(graph.Images, probs)
 		tg.DepPos = deps
 		tg.Deps = nil
 		for d := range deps {

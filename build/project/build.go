@@ -12,6 +12,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
 // Options are the explicit inputs of one build, docker buildx build's
@@ -19,6 +20,8 @@ import (
 type Options struct {
 	// Containerfile is the recipe (-f).
 	Containerfile string
+	// File is the Containerfile, parsed (ReadContainerfile).
+	File *containerfile.File
 	// ContextDir is the main build context; its files are filtered by
 	// ReadIgnore's patterns.
 	ContextDir string
@@ -41,6 +44,29 @@ type Options struct {
 	NetworkForFetchSteps bool
 	// Log receives progress and RUN output; nil is silent.
 	Log io.Writer
+}
+
+// ReadContainerfile reads and parses the recipe, the one parse of a build.
+func ReadContainerfile(path string) (*containerfile.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return containerfile.Parse(path, data)
+}
+
+// ImageRefs are the image references the build of o needs: FROM, COPY
+// --from and RUN --mount from= names that are neither stages nor contexts,
+// which the image store resolves into o.Images.
+func ImageRefs(o Options) ([]containerfile.Ref, error) {
+	g, err := assemble.Target{
+		File: o.File, Contexts: o.Contexts, Images: o.Images,
+		StageTarget: o.Target, Platform: o.Platform, BuildArgs: o.BuildArgs,
+	}.Graph()
+	if err != nil {
+		return nil, err
+	}
+	return g.Images, nil
 }
 
 // Build runs the build with b: the contexts are copied as BuildKit's
@@ -79,6 +105,7 @@ func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Image
 	}
 	return b.Build(ctx, assemble.Target{
 		Containerfile: o.Containerfile,
+		File:          o.File,
 		ContextDir:    main,
 		Contexts:      named,
 		Images:        o.Images,

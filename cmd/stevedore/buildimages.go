@@ -9,7 +9,6 @@ import (
 
 	"github.com/stevedore-build/stevedore/build/project"
 	"github.com/stevedore-build/stevedore/imagestore"
-	"github.com/stevedore-build/stevedore/oci"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -67,32 +66,22 @@ func resolveContexts(ctx context.Context, r *imagestore.Resolver, in []string, p
 	return nil
 }
 
-// resolveBaseImages finds the image references the target stage needs
-// (FROM and COPY --from that are neither stages nor contexts) and resolves
-// them through the image store; the file is checked on the way, every
-// unsupported instruction reported with its line.
+// resolveBaseImages parses the Containerfile (the one parse of the build;
+// every unsupported instruction is reported with its line), finds the image
+// references the target stage needs (FROM, COPY --from and RUN --mount
+// from= that are neither stages nor contexts) and resolves them through
+// the image store.
 func resolveBaseImages(ctx context.Context, r *imagestore.Resolver, po *project.Options) error {
-	data, err := os.ReadFile(po.Containerfile)
+	f, err := project.ReadContainerfile(po.Containerfile)
 	if err != nil {
 		return err
 	}
-	f, err := containerfile.Parse(po.Containerfile, data)
-	if err != nil {
+	po.File = f
+	refs, err := project.ImageRefs(*po)
+	if err != nil || len(refs) == 0 {
 		return err
 	}
-	globals, err := f.GlobalArgs(po.BuildArgs, oci.BuildPlatform, po.Platform, po.Target)
-	if err != nil {
-		return err
-	}
-	isContext := func(n string) bool { return po.Contexts[n] != "" || po.Images[n] != "" }
-	needs, err := f.Needs(po.Target, globals, isContext)
-	if err != nil {
-		return err
-	}
-	if len(needs.Images) == 0 {
-		return nil
-	}
-	dirs, err := r.ResolveRefs(ctx, needs.Images, po.Platform)
+	dirs, err := r.ResolveRefs(ctx, refs, po.Platform)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,10 @@ func (f *File) Expand(word string, env map[string]string) (string, error) {
 	return v, err
 }
 
+// EscapeToken is the file's escape character, '\\' unless a directive
+// set another.
+func (f *File) EscapeToken() rune { return f.escape() }
+
 func (f *File) escape() rune {
 	if f.Escape == 0 {
 		return '\\'

@@ -3,6 +3,7 @@ package containerfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -24,7 +25,7 @@ func Parse(path string, data []byte) (*File, error) {
 		el.add(errorLine(err), "parse: %s", errorMessage(err))
 		return nil, el.err()
 	}
-	f := &File{Path: path, Escape: res.EscapeToken}
+	f := &File{Path: path, Escape: res.EscapeToken, ast: res.AST}
 	for _, node := range res.AST.Children {
 		line := node.StartLine
 		cmd, err := instructions.ParseInstruction(node)
@@ -110,4 +111,19 @@ func errorMessage(err error) string {
 		return le.Unwrap().Error()
 	}
 	return err.Error()
+}
+
+// Commands returns BuildKit's typed stages and commands of the file, made
+// afresh from the syntax tree Parse read: the executor expands their words
+// in place, so two builds of one File (a package's subpackages, in
+// parallel) must not share them. The file is not read or parsed again.
+func (f *File) Commands() ([]instructions.Stage, error) {
+	stages, _, err := instructions.Parse(f.ast, nil)
+	if err != nil {
+		return nil, Error{Pos: Pos{File: f.Path, Line: errorLine(err)}, Msg: errorMessage(err)}
+	}
+	if len(stages) != len(f.Stages) {
+		return nil, fmt.Errorf("%s: %d stages, Parse found %d", f.Path, len(stages), len(f.Stages))
+	}
+	return stages, nil
 }

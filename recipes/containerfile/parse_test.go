@@ -110,6 +110,9 @@ func FuzzParse(f *testing.F) {
 		if len(file.Stages) == 0 {
 			t.Fatal("parsed without stages")
 		}
+		if _, err := file.Commands(); err != nil {
+			t.Fatalf("Commands of a parsed file: %v", err)
+		}
 		for i, st := range file.Stages {
 			if st.Index != i {
 				t.Fatalf("stage %d has index %d", i, st.Index)
@@ -120,7 +123,7 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 			// Resolving must never panic, whatever the references.
-			_, _ = file.Needs(st.Name, map[string]string{}, func(n string) bool { return strings.HasPrefix(n, "stagex/") })
+			_, _ = file.Graph(st.Name, Scope{}, func(n string) bool { return strings.HasPrefix(n, "stagex/") })
 		}
 	})
 }

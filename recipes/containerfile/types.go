@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // Pos locates an instruction: the file and its first line (1-based).
@@ -22,6 +23,8 @@ type File struct {
 	// MetaArgs are the ARG instructions before the first FROM.
 	MetaArgs []*Arg
 	Stages   []*Stage
+
+	ast *parser.Node // the syntax tree, for Commands
 }
 
 // Stage is one FROM and the instructions that follow it.
