@@ -170,27 +170,35 @@ func (d *dispatcher) resolveSource(ctx context.Context, s *stageState, c copySpe
 		return copySource{dir: d.t.ContextDir}, nil
 	}
 	for _, dep := range s.deps {
-		if !strings.EqualFold(dep.name, c.from) && strconv.Itoa(dep.index) != c.from {
-			continue
-		}
-		switch {
-		case dep.contextDir != "":
-			return copySource{dir: dep.contextDir}, nil
-		case dep.imageRef != "" && (dep.index < 0 || dep.replaced):
-			li, err := d.loadImage(ctx, dep.imageRef, s.platform)
-			if err != nil {
-				return copySource{}, fmt.Errorf("--from=%s: %w", c.from, err)
-			}
-			return copySource{layers: li.layers, chain: imageChain(li.layers)}, nil
-		default:
-			chain := dep.chain
-			if chain == "" {
-				chain = "no-cache"
-			}
-			return copySource{layers: dep.layers, chain: chain}, nil
+		if strings.EqualFold(dep.name, c.from) || strconv.Itoa(dep.index) == c.from {
+			return d.readSource(ctx, s, dep, c.from)
 		}
 	}
 	return copySource{}, fmt.Errorf("--from=%s: source not resolved", c.from)
+}
+
+// readSource is what a COPY --from or a RUN --mount from= of s reads from
+// src: a named local context, an image (a named image context, or the one
+// that replaces a stage), or a stage's result — also when that stage
+// starts from an image.
+func (d *dispatcher) readSource(ctx context.Context, s, src *stageState, from string) (copySource, error) {
+	switch {
+	case src.contextDir != "":
+		return copySource{dir: src.contextDir}, nil
+	case src.imageRef != "" && (src.index < 0 || src.replaced):
+		li, err := d.loadImage(ctx, src.imageRef, s.platform)
+		if err != nil {
+			return copySource{}, fmt.Errorf("--from=%s: %w", from, err)
+		}
+		return copySource{layers: li.layers, chain: imageChain(li.layers)}, nil
+	case !src.dispatched:
+		return copySource{}, fmt.Errorf("--from=%s: stage %s was not built", from, src.name)
+	}
+	chain := src.chain
+	if chain == "" {
+		chain = "no-cache"
+	}
+	return copySource{layers: src.layers, chain: chain}, nil
 }
 
 // withSource provides the root directory a COPY/ADD reads from.

@@ -124,27 +124,17 @@ func (d *dispatcher) mountSource(ctx context.Context, s *stageState, from string
 		return d.t.ContextDir, "", none, nil
 	}
 	src, ok := d.p.lookup(s, from)
-	var ls []*Layer
-	switch {
-	case !ok:
+	if !ok {
 		return "", "", nil, fmt.Errorf("--mount from=%s: not resolved with the stage graph (from= with variables is not supported)", from)
-	case src.contextDir != "":
-		return src.contextDir, "", none, nil
-	case src.imageRef != "":
-		li, err := d.loadImage(ctx, src.imageRef, s.platform)
-		if err != nil {
-			return "", "", nil, err
-		}
-		ls, chain = li.layers, imageChain(li.layers)
-	default:
-		if !src.dispatched {
-			return "", "", nil, fmt.Errorf("--mount from=%s: stage %s was not built", from, src.name)
-		}
-		ls, chain = src.layers, src.chain
 	}
-	if chain == "" {
-		chain = "no-cache"
+	cs, err := d.readSource(ctx, s, src, from)
+	if err != nil {
+		return "", "", nil, err
 	}
+	if cs.dir != "" {
+		return cs.dir, "", none, nil
+	}
+	ls, chain := cs.layers, cs.chain
 	if len(ls) == 0 {
 		empty, err := d.newDir("empty")
 		return empty, chain, none, err
