@@ -52,7 +52,7 @@ func makeLayer(t *testing.T, dir, name, content string, mode os.FileMode) Layer 
 
 // testImage assembles a two-layer FROM scratch image whose layer blobs
 // live in dir.
-func testImage(t *testing.T, dir string, platform ocispec.Platform, content string) *Image {
+func testImage(t *testing.T, dir string, platform ocispec.Platform, content string) *Assembled {
 	t.Helper()
 	l1 := makeLayer(t, dir, "a.txt", "a "+content, 0o444)
 	l2 := makeLayer(t, dir, "b.txt", "b "+content, 0o644)

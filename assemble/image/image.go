@@ -81,9 +81,9 @@ func StageXExport(epoch time.Time, name, version string) Export {
 	}
 }
 
-// Image is an assembled image: every JSON document, byte for byte, and the
-// layers it references.
-type Image struct {
+// Assembled is an assembled image: every JSON document, byte for byte, and
+// the layers it references.
+type Assembled struct {
 	// Config, Manifest and Index are the three JSON blobs; IndexJSON is
 	// the layout's index.json, which points at Index (at Manifest, and
 	// Index is nil, for a single-platform export).
@@ -97,7 +97,7 @@ type Image struct {
 
 // Assemble computes the config, manifest, image index and index.json of
 // the image described by in, as BuildKit exports it with options exp.
-func Assemble(in Input, exp Export) (*Image, error) {
+func Assemble(in Input, exp Export) (*Assembled, error) {
 	if exp.Epoch.IsZero() {
 		return nil, fmt.Errorf("assemble image: no epoch")
 	}
@@ -115,7 +115,7 @@ func Assemble(in Input, exp Export) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assemble image config: %w", err)
 	}
-	img := &Image{Config: config, ConfigDigest: sha256Hash(config), Layers: layers}
+	img := &Assembled{Config: config, ConfigDigest: sha256Hash(config), Layers: layers}
 	img.Manifest, err = manifestBlob(config, layers, exp)
 	if err != nil {
 		return nil, err
