@@ -8,6 +8,8 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 // Layer is one layer of an image, in rootfs order.
@@ -15,11 +17,9 @@ type Layer struct {
 	// Path is the file holding the compressed blob. WriteLayout hard-links
 	// or copies it; ReadLayout sets it to the blob inside the layout.
 	Path string
-	// Digest and Size describe the compressed blob (the descriptor).
-	Digest v1.Hash
-	Size   int64
-	// DiffID is the sha256 of the uncompressed tar (rootfs.diff_ids).
-	DiffID v1.Hash
+	// Blob is the compressed blob's identity: Digest and Size for the
+	// descriptor, DiffID (of the uncompressed tar) for rootfs.diff_ids.
+	layers.Blob
 	// MediaType is the blob's type; "" means OCI tar+gzip. Docker's gzip
 	// type is converted to OCI's, as BuildKit's OCI exporter does.
 	MediaType string

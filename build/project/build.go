@@ -125,7 +125,7 @@ func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Built
 func Assemble(img *assemble.Built, epoch time.Time, name string) (*image.Assembled, error) {
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
 	for _, l := range img.Layers {
-		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Blob: l.Blob.Blob, New: !l.FromBase})
 	}
 	return image.Assemble(in, image.Export{Epoch: epoch, Name: name, SinglePlatform: true})
 }
