@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // buildIn builds cf with ctx files in a fresh context and returns the
 // image or the error.
-func buildIn(t *testing.T, cf string, files map[string][]byte) (*Image, error) {
+func buildIn(t *testing.T, cf string, files map[string][]byte) (*Built, error) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("building needs root")

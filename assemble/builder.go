@@ -77,9 +77,10 @@ type LayerStore interface {
 	Unpack(ctx context.Context, blob Blob, lowers []string, dir string) error
 }
 
-// Image is a built image, ready to be written as an OCI layout. Its layer
+// Built is an image the executor has built but not yet assembled (see
+// image.Assemble), ready to be written as an OCI layout. Its layer
 // files live in the build's work directory until Close.
-type Image struct {
+type Built struct {
 	// Config is the image config as BuildKit's Dockerfile frontend makes it
 	// (history included, rootfs and created not yet filled in).
 	Config dockerspec.DockerOCIImage
@@ -93,12 +94,12 @@ type Image struct {
 }
 
 // WorkDir is the build's own scratch directory, removed by Close.
-func (img *Image) WorkDir() string { return img.work.Path }
+func (img *Built) WorkDir() string { return img.work.Path }
 
 // MountRootfs mounts the image's filesystem read-only at target (an
 // existing empty directory), unpacking the base image layers no build step
 // needed, and returns the function that unmounts it.
-func (img *Image) MountRootfs(ctx context.Context, target string) (unmount func() error, err error) {
+func (img *Built) MountRootfs(ctx context.Context, target string) (unmount func() error, err error) {
 	if err := img.d.materialize(ctx, img.Layers); err != nil {
 		return nil, err
 	}
@@ -107,7 +108,7 @@ func (img *Image) MountRootfs(ctx context.Context, target string) (unmount func(
 
 // Close removes the build's work directory (unmounting what is left in it)
 // and releases its lock.
-func (img *Image) Close() error { return img.work.Remove() }
+func (img *Built) Close() error { return img.work.Remove() }
 
 // dispatcher holds one Build's state.
 type dispatcher struct {
@@ -121,7 +122,7 @@ type dispatcher struct {
 }
 
 // Build executes the target's stages and returns its image.
-func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
+func (b *Builder) Build(ctx context.Context, t Target) (img *Built, err error) {
 	p, err := parsePlan(t)
 	if err != nil {
 		return nil, err
@@ -162,7 +163,7 @@ func (b *Builder) Build(ctx context.Context, t Target) (img *Image, err error) {
 	if err := d.ensureBlobs(ctx, tgt.layers); err != nil {
 		return nil, err
 	}
-	return &Image{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd, d: d}, nil
+	return &Built{Config: tgt.image, Base: tgt.baseImg, Layers: tgt.layers, Platform: tgt.platform, work: wd, d: d}, nil
 }
 
 // WorkPrefix names the scratch directories of builds in a work dir.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
 	"github.com/stevedore-build/stevedore/internal/lock"
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 // cacheFormat is part of every cache key: bump it whenever stevedore's
@@ -102,7 +103,7 @@ func (m cacheMeta) blob(dir string) (Blob, bool) {
 	if err1 != nil || err2 != nil {
 		return Blob{}, false
 	}
-	return Blob{Path: filepath.Join(dir, "blob"), Digest: dg, DiffID: di, Size: m.Size}, true
+	return Blob{Path: filepath.Join(dir, "blob"), Blob: layers.Blob{Digest: dg, DiffID: di, Size: m.Size}}, true
 }
 
 // blobMetaName is the file that describes a blob added to an entry after

@@ -8,6 +8,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 // linkOrCopy makes dst a hard link to src, or a copy when linking fails.
@@ -43,5 +44,5 @@ func blobOf(path string, m cacheMeta) (Blob, error) {
 	if err != nil {
 		return Blob{}, fmt.Errorf("%s: diff_id: %w", path, err)
 	}
-	return Blob{Path: path, Digest: dg, DiffID: di, Size: m.Size}, nil
+	return Blob{Path: path, Blob: layers.Blob{Digest: dg, DiffID: di, Size: m.Size}}, nil
 }

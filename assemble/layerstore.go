@@ -50,7 +50,7 @@ func (OverlayLayers) Commit(ctx context.Context, lowers []string, upper, blobDir
 	if err := os.Rename(f.Name(), path); err != nil {
 		return Blob{}, err
 	}
-	return Blob{Path: path, Digest: b.Digest, DiffID: b.DiffID, Size: b.Size}, nil
+	return Blob{Path: path, Blob: b}, nil
 }
 
 // Unpack extracts a verified blob into dir in overlayfs format.
@@ -60,5 +60,5 @@ func (OverlayLayers) Unpack(ctx context.Context, blob Blob, lowers []string, dir
 		return err
 	}
 	defer f.Close()
-	return layers.Unpack(ctx, f, layers.Blob{Digest: blob.Digest, DiffID: blob.DiffID, Size: blob.Size}, lowers, dir)
+	return layers.Unpack(ctx, f, blob.Blob, lowers, dir)
 }

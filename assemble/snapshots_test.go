@@ -70,7 +70,7 @@ func baseLayout(t *testing.T) string {
 	defer img.Close()
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
 	for _, l := range img.Layers {
-		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Blob: l.Blob.Blob, New: !l.FromBase})
 	}
 	assembled, err := image.Assemble(in, image.StageXExport(epoch, "core-base", ""))
 	must(t, err)

@@ -1,12 +1,12 @@
 package assemble
 
 import (
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stevedore-build/stevedore/assemble/image"
+	"github.com/stevedore-build/stevedore/layers"
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
 
@@ -30,12 +30,11 @@ type Layer struct {
 	key   string
 }
 
-// Blob is a compressed layer file and its digests.
+// Blob is a compressed layer file: where it is, and the blob's identity
+// (digest, diff ID and size), which layers.Blob declares.
 type Blob struct {
-	Path   string  // gzip file
-	Digest v1.Hash // of the gzip file
-	DiffID v1.Hash // of the tar
-	Size   int64
+	Path string // gzip file
+	layers.Blob
 }
 
 // stageState is one Containerfile stage while it is dispatched; it mirrors

@@ -15,7 +15,7 @@ func readLayout(dir string, platform ocispec.Platform) (dockerspec.DockerOCIImag
 	}
 	blobs := make([]Blob, len(l.Layers))
 	for i, ly := range l.Layers {
-		blobs[i] = Blob{Path: ly.Path, Digest: ly.Digest, DiffID: ly.DiffID, Size: ly.Size}
+		blobs[i] = Blob{Path: ly.Path, Blob: ly.Blob}
 	}
 	return l.Config, blobs, nil
 }

@@ -146,7 +146,7 @@ func buildImage(ctx context.Context, tg *recipes.Target, o Options, at assemble.
 	defer img.Close()
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
 	for _, l := range img.Layers {
-		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Blob: l.Blob.Blob, New: !l.FromBase})
 	}
 	assembled, err := image.Assemble(in, image.StageXExport(at.Epoch, tg.Name, tg.Version))
 	if err != nil {

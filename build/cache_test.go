@@ -15,6 +15,7 @@ import (
 
 	"github.com/stevedore-build/stevedore/assemble/image"
 	"github.com/stevedore-build/stevedore/internal/verified"
+	"github.com/stevedore-build/stevedore/layers"
 	"github.com/stevedore-build/stevedore/recipes/fetch"
 )
 
@@ -35,7 +36,7 @@ func writeTestLayout(t *testing.T, dir string) (string, string) {
 	cfg.History = append(cfg.History, ocispec.History{CreatedBy: "COPY layer /"})
 	img, err := image.Assemble(image.Input{
 		Config:   cfg,
-		Layers:   []image.Layer{{Path: blob, Digest: h, Size: int64(len(content)), DiffID: h, New: true}},
+		Layers:   []image.Layer{{Path: blob, Blob: layers.Blob{Digest: h, Size: int64(len(content)), DiffID: h}, New: true}},
 		Platform: testPlatform,
 	}, image.StageXExport(time.Unix(1, 0), "core-test", "1"))
 	if err != nil {

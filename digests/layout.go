@@ -17,8 +17,9 @@ import (
 
 var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
-// Image is what digests and signatures need to know about a built target.
-type Image struct {
+// Output is what digests and signatures need to know about a built target:
+// the image in its out/<target> layout.
+type Output struct {
 	// Digest is the image manifest digest: index.json -> manifests[0] ->
 	// (image index ->) manifests[0].
 	Digest v1.Hash
@@ -30,7 +31,7 @@ type Image struct {
 // ReadImage reads the image manifest digest and tag of the OCI layout in dir
 // (an out/<target> folder) with layout.Recorded: every blob it reads is
 // re-hashed; a mismatch is an error naming the blob.
-func ReadImage(dir string) (Image, error) {
+func ReadImage(dir string) (Output, error) {
 	img, _, err := ReadRecorded(dir)
 	return img, err
 }
@@ -38,23 +39,23 @@ func ReadImage(dir string) (Image, error) {
 // ReadRecorded is ReadImage that also returns what layout.Recorded read
 // (index.json's bytes and top descriptor), for callers that need more of
 // the layout without reading it again.
-func ReadRecorded(dir string) (Image, *layout.Recorded, error) {
+func ReadRecorded(dir string) (Output, *layout.Recorded, error) {
 	rec, err := layout.Dir(dir).Recorded()
 	if _, serr := os.Stat(filepath.Join(dir, "index.json")); err != nil && errors.Is(serr, fs.ErrNotExist) {
-		return Image{}, nil, fmt.Errorf("%w (is the target built?)", err)
+		return Output{}, nil, fmt.Errorf("%w (is the target built?)", err)
 	}
 	if err != nil {
-		return Image{}, nil, fmt.Errorf("%w; rebuild the target", err)
+		return Output{}, nil, fmt.Errorf("%w; rebuild the target", err)
 	}
 	tag, err := tagOf(rec.Top)
 	if err != nil {
-		return Image{}, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, "index.json"), err)
+		return Output{}, nil, fmt.Errorf("read %s: %w", filepath.Join(dir, "index.json"), err)
 	}
 	h, err := v1.NewHash(rec.Manifest.String())
 	if err != nil {
-		return Image{}, nil, fmt.Errorf("read %s: %w", dir, err)
+		return Output{}, nil, fmt.Errorf("read %s: %w", dir, err)
 	}
-	return Image{Digest: h, Tag: tag}, rec, nil
+	return Output{Digest: h, Tag: tag}, rec, nil
 }
 
 // tagOf returns the tag recorded in a descriptor's ref.name annotation

@@ -25,7 +25,7 @@ const ()
 // docker-archive, opened on first use through oci/transport.
 type localSource struct {
 	kind, path string
-	img        *transport.Image
+	img        *transport.Store
 	tags       []string // docker-archive RepoTags
 }
 
@@ -35,7 +35,7 @@ func (s *localSource) String() string { return s.kind + ":" + s.path }
 
 func (s *localSource) Local() bool { return true }
 
-func (s *localSource) open() (*transport.Image, error) {
+func (s *localSource) open() (*transport.Store, error) {
 	if s.img != nil {
 		return s.img, nil
 	}

@@ -14,6 +14,8 @@ import (
 )
 
 // Blob identifies a compressed layer the way a manifest and a config do.
+// It is the one declaration of a layer blob's identity: assemble.Blob and
+// image.Layer embed it next to the path of the blob's file.
 type Blob struct {
 	// Digest is the sha256 of the gzip stream (the manifest's layer digest).
 	Digest v1.Hash

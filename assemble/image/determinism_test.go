@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden")
@@ -63,8 +65,8 @@ func TestWriteLayoutDeterministic(t *testing.T) {
 // two layers and an older history, a new layer, and metadata.
 func goldenInput() Input {
 	layer := func(c byte, isNew bool) Layer {
-		return Layer{Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(string(c), 64)}, Size: int64(c),
-			DiffID: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(string(c+1), 64)}, New: isNew}
+		return Layer{Blob: layers.Blob{Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(string(c), 64)}, Size: int64(c),
+			DiffID: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(string(c+1), 64)}}, New: isNew}
 	}
 	p := ocispec.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
 	base := EmptyImage(p)

@@ -13,6 +13,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 func hashBytes(b []byte) v1.Hash {
@@ -47,12 +49,12 @@ func makeLayer(t *testing.T, dir, name, content string, mode os.FileMode) Layer 
 	if err := os.Chmod(p, mode); err != nil {
 		t.Fatal(err)
 	}
-	return Layer{Path: p, Digest: h, Size: int64(gb.Len()), DiffID: hashBytes(tb.Bytes()), New: true}
+	return Layer{Path: p, Blob: layers.Blob{Digest: h, Size: int64(gb.Len()), DiffID: hashBytes(tb.Bytes())}, New: true}
 }
 
 // testImage assembles a two-layer FROM scratch image whose layer blobs
 // live in dir.
-func testImage(t *testing.T, dir string, platform ocispec.Platform, content string) *Image {
+func testImage(t *testing.T, dir string, platform ocispec.Platform, content string) *Assembled {
 	t.Helper()
 	l1 := makeLayer(t, dir, "a.txt", "a "+content, 0o444)
 	l2 := makeLayer(t, dir, "b.txt", "b "+content, 0o644)

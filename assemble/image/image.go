@@ -8,6 +8,8 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stevedore-build/stevedore/layers"
 )
 
 // Layer is one layer of an image, in rootfs order.
@@ -15,11 +17,9 @@ type Layer struct {
 	// Path is the file holding the compressed blob. WriteLayout hard-links
 	// or copies it; ReadLayout sets it to the blob inside the layout.
 	Path string
-	// Digest and Size describe the compressed blob (the descriptor).
-	Digest v1.Hash
-	Size   int64
-	// DiffID is the sha256 of the uncompressed tar (rootfs.diff_ids).
-	DiffID v1.Hash
+	// Blob is the compressed blob's identity: Digest and Size for the
+	// descriptor, DiffID (of the uncompressed tar) for rootfs.diff_ids.
+	layers.Blob
 	// MediaType is the blob's type; "" means OCI tar+gzip. Docker's gzip
 	// type is converted to OCI's, as BuildKit's OCI exporter does.
 	MediaType string
@@ -81,9 +81,9 @@ func StageXExport(epoch time.Time, name, version string) Export {
 	}
 }
 
-// Image is an assembled image: every JSON document, byte for byte, and the
-// layers it references.
-type Image struct {
+// Assembled is an assembled image: every JSON document, byte for byte, and
+// the layers it references.
+type Assembled struct {
 	// Config, Manifest and Index are the three JSON blobs; IndexJSON is
 	// the layout's index.json, which points at Index (at Manifest, and
 	// Index is nil, for a single-platform export).
@@ -97,7 +97,7 @@ type Image struct {
 
 // Assemble computes the config, manifest, image index and index.json of
 // the image described by in, as BuildKit exports it with options exp.
-func Assemble(in Input, exp Export) (*Image, error) {
+func Assemble(in Input, exp Export) (*Assembled, error) {
 	if exp.Epoch.IsZero() {
 		return nil, fmt.Errorf("assemble image: no epoch")
 	}
@@ -115,7 +115,7 @@ func Assemble(in Input, exp Export) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assemble image config: %w", err)
 	}
-	img := &Image{Config: config, ConfigDigest: sha256Hash(config), Layers: layers}
+	img := &Assembled{Config: config, ConfigDigest: sha256Hash(config), Layers: layers}
 	img.Manifest, err = manifestBlob(config, layers, exp)
 	if err != nil {
 		return nil, err

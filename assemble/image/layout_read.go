@@ -8,6 +8,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stevedore-build/stevedore/layers"
 	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
@@ -52,8 +53,8 @@ func ReadLayout(dir string, platform ocispec.Platform) (*Loaded, error) {
 			return nil, err
 		}
 		img.Layers = append(img.Layers, Layer{
-			Path: path, Digest: hashOf(d.Digest.String()), Size: d.Size,
-			DiffID: hashOf(p.Config.RootFS.DiffIDs[i].String()), MediaType: d.MediaType,
+			Path: path, Blob: layers.Blob{Digest: hashOf(d.Digest.String()), Size: d.Size,
+				DiffID: hashOf(p.Config.RootFS.DiffIDs[i].String())}, MediaType: d.MediaType,
 		})
 	}
 	return img, nil

@@ -89,7 +89,7 @@ func assertNoTemps(t *testing.T, dir string) {
 func TestWriteLayoutReplaces(t *testing.T) {
 	src, dir := t.TempDir(), filepath.Join(t.TempDir(), "core-test")
 	first, second := testImage(t, src, amd64, "1"), testImage(t, src, amd64, "2")
-	for _, img := range []*Image{first, second} {
+	for _, img := range []*Assembled{first, second} {
 		if err := WriteLayout(dir, img); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestWriteLayoutVerifiesSources(t *testing.T) {
 }
 
 // requireImage fails unless dir holds a readable layout of img.
-func requireImage(t *testing.T, dir string, img *Image) {
+func requireImage(t *testing.T, dir string, img *Assembled) {
 	t.Helper()
 	got, err := ReadLayout(dir, amd64)
 	if err != nil {

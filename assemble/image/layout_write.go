@@ -11,7 +11,7 @@ import (
 // layer once, then the config, manifest and index, every blob verified,
 // index.json last. A crash or Ctrl-C at any point leaves either the old
 // layout or the new one at dir, never a mix.
-func WriteLayout(dir string, img *Image) (err error) {
+func WriteLayout(dir string, img *Assembled) (err error) {
 	w, err := layout.Create(dir)
 	if err != nil {
 		return err

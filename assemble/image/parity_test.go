@@ -119,7 +119,7 @@ func buildKitLayers(t *testing.T, dir string, p ocispec.Platform, in image.Input
 
 // compareDocs compares each JSON document byte for byte, so that a failure
 // shows the first differing document rather than only a digest.
-func compareDocs(t *testing.T, bk string, img *image.Image) {
+func compareDocs(t *testing.T, bk string, img *image.Assembled) {
 	t.Helper()
 	bkIndexJSON := readFile(t, filepath.Join(bk, "index.json"))
 	bkIndex := blobAt(t, bk, bkIndexJSON, 0)

@@ -72,7 +72,7 @@ func ImageRefs(o Options) ([]containerfile.Ref, error) {
 // Build runs the build with b: the contexts are copied as BuildKit's
 // client sends them into b's work directory for the duration, then the
 // executor runs. The caller closes the image.
-func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Image, error) {
+func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Built, error) {
 	if err := os.MkdirAll(b.WorkDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -122,10 +122,10 @@ func Build(ctx context.Context, b *assemble.Builder, o Options) (*assemble.Image
 // Assemble makes the OCI image of a build as docker buildx build exports
 // it for one platform with rewrite-timestamp: named name (a --tag, "" for
 // none), index.json pointing at the manifest.
-func Assemble(img *assemble.Image, epoch time.Time, name string) (*image.Image, error) {
+func Assemble(img *assemble.Built, epoch time.Time, name string) (*image.Assembled, error) {
 	in := image.Input{Config: img.Config, Base: img.Base, Platform: img.Platform}
 	for _, l := range img.Layers {
-		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Digest: l.Blob.Digest, Size: l.Blob.Size, DiffID: l.Blob.DiffID, New: !l.FromBase})
+		in.Layers = append(in.Layers, image.Layer{Path: l.Blob.Path, Blob: l.Blob.Blob, New: !l.FromBase})
 	}
 	return image.Assemble(in, image.Export{Epoch: epoch, Name: name, SinglePlatform: true})
 }

@@ -24,7 +24,7 @@ type dockerManifest struct {
 // (type=docker,dest=FILE): the OCI layout, whose manifest keeps OCI media
 // types and so the same digest as type=oci, plus Docker's manifest.json;
 // an unnamed image has no ref.name in index.json and null RepoTags.
-func WriteDockerTar(file string, img *image.Image, name string) error {
+func WriteDockerTar(file string, img *image.Assembled, name string) error {
 	return withScratchLayout(file, img, func(layout string) error {
 		if name == "" {
 			if err := dropRefName(filepath.Join(layout, "index.json")); err != nil {

@@ -20,7 +20,7 @@ import (
 // to the epoch, and owned by the user writing them (buildctl's receiver
 // does not chown: the image's owners are not kept). dir is created when
 // missing.
-func WriteLocal(ctx context.Context, dir string, img *assemble.Image, epoch time.Time) error {
+func WriteLocal(ctx context.Context, dir string, img *assemble.Built, epoch time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -14,12 +14,12 @@ import (
 )
 
 // WriteOCIDir writes img as an OCI layout directory (type=oci,tar=false).
-func WriteOCIDir(dir string, img *image.Image) error { return image.WriteLayout(dir, img) }
+func WriteOCIDir(dir string, img *image.Assembled) error { return image.WriteLayout(dir, img) }
 
 // WriteOCITar writes img as a tar of an OCI layout (type=oci,dest=FILE),
 // atomically. The layout's files are the ones WriteOCIDir writes; the tar
 // lists them in name order with fixed metadata.
-func WriteOCITar(file string, img *image.Image) error {
+func WriteOCITar(file string, img *image.Assembled) error {
 	return withScratchLayout(file, img, func(layout string) error {
 		return atomicfile.Write(file, func(w io.Writer) error { return tarDir(w, layout) })
 	})
@@ -28,7 +28,7 @@ func WriteOCITar(file string, img *image.Image) error {
 // withScratchLayout writes img as an OCI layout in a temp dir next to file
 // (flocked while in use, so that a later write of file sweeps it when this
 // process dies), calls fn with the layout and removes it.
-func withScratchLayout(file string, img *image.Image, fn func(layout string) error) error {
+func withScratchLayout(file string, img *image.Assembled, fn func(layout string) error) error {
 	tmp, unlock, err := atomicfile.TempDir(file)
 	if err != nil {
 		return err

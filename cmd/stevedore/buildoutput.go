@@ -72,7 +72,7 @@ func parseOutputs(in []string) ([]output, error) {
 }
 
 // write writes one output of the build.
-func (o output) write(ctx context.Context, img *assemble.Image, oci *image.Image, name string, epoch time.Time) error {
+func (o output) write(ctx context.Context, img *assemble.Built, oci *image.Assembled, name string, epoch time.Time) error {
 	dest, err := filepath.Abs(o.dest)
 	if err != nil {
 		return err

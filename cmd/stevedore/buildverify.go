@@ -21,7 +21,7 @@ import (
 // resolver that can fetch it.
 type verifyCheck struct {
 	want, file, name string
-	built            *image.Image
+	built            *image.Assembled
 	platform         ocispec.Platform
 	resolver         *imagestore.Resolver
 	workDir          string

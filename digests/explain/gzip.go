@@ -128,7 +128,7 @@ func compressionName(h *gzipHeader) string {
 
 // guessLevel recompresses the layer's tar with Go's compress/gzip at every
 // level, with the same header, and names the level that reproduces the blob.
-func guessLevel(img *transport.Image, d v1.Descriptor, h *gzipHeader) (string, error) {
+func guessLevel(img *transport.Store, d v1.Descriptor, h *gzipHeader) (string, error) {
 	s, err := openLayer(img, d)
 	if err != nil {
 		return "", err

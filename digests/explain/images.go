@@ -22,7 +22,7 @@ type Options struct {
 // Images compares image a with image b. It returns an error when an image
 // cannot be read or is corrupt (a blob that does not match its digest is
 // named); differences are in the Result.
-func Images(ctx context.Context, a, b *transport.Image, opt Options) (*Result, error) {
+func Images(ctx context.Context, a, b *transport.Store, opt Options) (*Result, error) {
 	if opt.MaxDifferences <= 0 {
 		opt.MaxDifferences = 1000
 	}
@@ -53,7 +53,7 @@ func Refs(ctx context.Context, refA, refB, tree string, opt Options) (*Result, e
 
 type comparer struct {
 	ctx  context.Context
-	a, b *transport.Image
+	a, b *transport.Store
 	opt  Options
 	res  *Result
 }
@@ -207,7 +207,7 @@ func (c *comparer) unwrap(path string, da, db v1.Descriptor, ka, kb string, repo
 }
 
 // onlyManifest returns the single entry of the index d describes.
-func onlyManifest(img *transport.Image, d v1.Descriptor) (v1.Descriptor, bool, error) {
+func onlyManifest(img *transport.Store, d v1.Descriptor) (v1.Descriptor, bool, error) {
 	raw, err := img.ReadBlob(d)
 	if err != nil {
 		return v1.Descriptor{}, false, err

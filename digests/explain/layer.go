@@ -17,7 +17,7 @@ import (
 // layerStream is an opened layer blob: verified, decompressed, and hashed
 // after decompression so that its diff_id can be checked.
 type layerStream struct {
-	img    *transport.Image
+	img    *transport.Store
 	desc   v1.Descriptor
 	blob   io.ReadCloser
 	br     *bufio.Reader
@@ -28,7 +28,7 @@ type layerStream struct {
 	closed bool
 }
 
-func openLayer(img *transport.Image, d v1.Descriptor) (*layerStream, error) {
+func openLayer(img *transport.Store, d v1.Descriptor) (*layerStream, error) {
 	blob, err := img.Blob(d.Digest, d.Size)
 	if err != nil {
 		return nil, err

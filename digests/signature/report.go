@@ -16,7 +16,7 @@ type FileVerdict struct {
 
 // TargetReport is the quorum check of one target.
 type TargetReport struct {
-	Image
+	Subject
 	Quorum int
 	Files  []FileVerdict
 	Gaps   []int
@@ -41,8 +41,8 @@ func (r TargetReport) OK() bool { return r.Err == nil && r.Valid() >= r.Quorum }
 
 // VerifyImage checks every file of img's signature folder and counts
 // distinct primary keys against quorum.
-func VerifyImage(img Image, kr *Keyring, quorum int, now time.Time) TargetReport {
-	rep := TargetReport{Image: img, Quorum: quorum}
+func VerifyImage(img Subject, kr *Keyring, quorum int, now time.Time) TargetReport {
+	rep := TargetReport{Subject: img, Quorum: quorum}
 	files, err := List(img.Dir)
 	if err != nil {
 		rep.Err = err
@@ -128,7 +128,7 @@ func VerifyTargets(tree, sigRoot, registry string, targets []string, kr *Keyring
 		img, err := ReadTarget(tree, sigRoot, registry, t)
 		var rep TargetReport
 		if err != nil {
-			rep = TargetReport{Image: Image{Target: t}, Quorum: quorum, Err: err}
+			rep = TargetReport{Subject: Subject{Target: t}, Quorum: quorum, Err: err}
 		} else {
 			rep = VerifyImage(img, kr, quorum, now)
 		}

@@ -9,8 +9,8 @@ import (
 	"github.com/stevedore-build/stevedore/digests"
 )
 
-// Image is a built target as signatures see it.
-type Image struct {
+// Subject is a built target as signatures see it: what a signature signs.
+type Subject struct {
 	Target    string
 	Digest    string // "sha256:<hex>"
 	Reference string // "<registry>/<target>:<tag>"
@@ -18,23 +18,23 @@ type Image struct {
 }
 
 // Payload returns the payload that signs the image.
-func (i Image) Payload() Payload { return Payload{Reference: i.Reference, Digest: i.Digest} }
+func (i Subject) Payload() Payload { return Payload{Reference: i.Reference, Digest: i.Digest} }
 
 // ReadTarget reads out/<target> of tree and returns the image with its
 // signature folder under sigRoot.
-func ReadTarget(tree, sigRoot, registry, target string) (Image, error) {
+func ReadTarget(tree, sigRoot, registry, target string) (Subject, error) {
 	if _, err := digests.StageOf(target); err != nil {
-		return Image{}, err
+		return Subject{}, err
 	}
 	if _, err := NormalizeNamespace(registry); err != nil {
-		return Image{}, err
+		return Subject{}, err
 	}
 	img, err := digests.ReadImage(digests.OutDir(tree, target))
 	if err != nil {
-		return Image{}, fmt.Errorf("read %s: %w", target, err)
+		return Subject{}, fmt.Errorf("read %s: %w", target, err)
 	}
 	d := img.Digest.String()
-	return Image{
+	return Subject{
 		Target:    target,
 		Digest:    d,
 		Reference: ImageReference(registry, target, img.Tag),
@@ -54,7 +54,7 @@ type SignResult struct {
 // SignImage signs img with s unless s's key already signed its digest, and
 // stores the signature as the next free signature-<N>. The new signature is
 // verified against s's public key before it is written.
-func SignImage(ctx context.Context, img Image, s Signer, now time.Time) (SignResult, error) {
+func SignImage(ctx context.Context, img Subject, s Signer, now time.Time) (SignResult, error) {
 	pub, err := s.PublicKeys(ctx)
 	if err != nil {
 		return SignResult{}, err
@@ -78,7 +78,7 @@ func SignImage(ctx context.Context, img Image, s Signer, now time.Time) (SignRes
 }
 
 // existingSignature looks for a valid signature of img by a key in pub.
-func existingSignature(img Image, pub *Keyring, now time.Time) (SignResult, bool, error) {
+func existingSignature(img Subject, pub *Keyring, now time.Time) (SignResult, bool, error) {
 	files, err := List(img.Dir)
 	if err != nil {
 		return SignResult{}, false, err

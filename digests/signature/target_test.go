@@ -70,7 +70,7 @@ func TestListAndGaps(t *testing.T) {
 
 // newTree writes out/core-gcc with tag 13 and returns tree, signatures root
 // and the image.
-func newTree(t *testing.T) (string, string, Image) {
+func newTree(t *testing.T) (string, string, Subject) {
 	t.Helper()
 	tree := t.TempDir()
 	ocitest.WriteLayout(t, digests.OutDir(tree, "core-gcc"), "13")

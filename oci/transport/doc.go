@@ -3,7 +3,7 @@
 // tar of a layout), "docker-archive:FILE" (docker save / podman save format)
 // and an out/ target name of a package tree.
 //
-// An opened Image gives raw access at every level (index.json, nested
+// An opened Store gives raw access at every level (index.json, nested
 // indexes, manifests, configs, layers) so that callers can compare the exact
 // bytes. Every blob is re-hashed as it is read: a blob whose content does not
 // match its digest is an error naming the blob. go-containerregistry's layout

@@ -19,7 +19,7 @@ import (
 // synthesized (Docker schema 2) from manifest.json: the config file and each
 // layer file as stored, gzip layers as DockerLayer and plain tar layers as
 // DockerUncompressedLayer. Every layer is hashed here to get its digest.
-func openDocker(ref Ref) (*Image, error) {
+func openDocker(ref Ref) (*Store, error) {
 	src, err := openTar(ref.Path)
 	if err != nil {
 		return nil, err
@@ -32,7 +32,7 @@ func openDocker(ref Ref) (*Image, error) {
 	return img, nil
 }
 
-func dockerImage(ref Ref, src *tarSource) (*Image, error) {
+func dockerImage(ref Ref, src *tarSource) (*Store, error) {
 	mf, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(ref.Path) })
 	if err != nil {
 		return nil, fmt.Errorf("read manifest.json: %w", err)
@@ -60,7 +60,7 @@ func dockerImage(ref Ref, src *tarSource) (*Image, error) {
 		return nil, err
 	}
 	as := &aliasSource{tarSource: src, alias: map[string]string{}}
-	img := &Image{Ref: ref, src: as, layout: layout.FromFiles(ref.String(), as)}
+	img := &Store{Ref: ref, src: as, layout: layout.FromFiles(ref.String(), as)}
 	img.extra = map[v1.Hash][]byte{h: raw}
 	img.Manifests = []v1.Descriptor{{MediaType: types.DockerManifestSchema2, Size: size, Digest: h}}
 	alias := as.alias

@@ -58,7 +58,7 @@ func FuzzOpenArchive(f *testing.F) {
 
 // readAll reads d's blob and, for an index or manifest, what it names,
 // within budget blobs, checking each blob read against its digest.
-func readAll(t *testing.T, img *transport.Image, d v1.Descriptor, depth int, budget *int) {
+func readAll(t *testing.T, img *transport.Store, d v1.Descriptor, depth int, budget *int) {
 	if *budget--; *budget < 0 || depth > 4 {
 		return
 	}

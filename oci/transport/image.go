@@ -13,8 +13,9 @@ import (
 	"github.com/stevedore-build/stevedore/oci/layout"
 )
 
-// Image is an opened image store with verified, raw access to its blobs.
-type Image struct {
+// Store is an opened image store (an OCI layout, oci-archive or
+// docker-archive) with verified, raw access to its blobs.
+type Store struct {
 	// Ref is where the image was opened from.
 	Ref Ref
 	// IndexJSON is the raw index.json of a layout. It is nil for a
@@ -30,7 +31,7 @@ type Image struct {
 }
 
 // Open opens the image ref refers to. Close it when done.
-func Open(ref Ref) (*Image, error) {
+func Open(ref Ref) (*Store, error) {
 	switch ref.Kind {
 	case KindLayout:
 		src, err := openDir(ref.Path)
@@ -51,7 +52,7 @@ func Open(ref Ref) (*Image, error) {
 }
 
 // OpenString parses s with ParseRef and opens it.
-func OpenString(s, tree string) (*Image, error) {
+func OpenString(s, tree string) (*Store, error) {
 	ref, err := ParseRef(s, tree)
 	if err != nil {
 		return nil, err
@@ -59,8 +60,8 @@ func OpenString(s, tree string) (*Image, error) {
 	return Open(ref)
 }
 
-func openLayout(ref Ref, src source) (*Image, error) {
-	img := &Image{Ref: ref, src: src, layout: layout.FromFiles(ref.String(), src)}
+func openLayout(ref Ref, src source) (*Store, error) {
+	img := &Store{Ref: ref, src: src, layout: layout.FromFiles(ref.String(), src)}
 	raw, _, err := img.layout.Index()
 	if err != nil {
 		src.Close()
@@ -99,7 +100,7 @@ func selectTag(ds []v1.Descriptor, tag string) (v1.Descriptor, error) {
 // Blob opens blob h for streaming (layout.Layout.Blob). Reading it to the
 // end returns an error naming the blob when its content does not hash to h
 // or, when size >= 0, has another size.
-func (img *Image) Blob(h v1.Hash, size int64) (io.ReadCloser, error) {
+func (img *Store) Blob(h v1.Hash, size int64) (io.ReadCloser, error) {
 	dg := digest.Digest(h.String())
 	if b, ok := img.extra[h]; ok {
 		return layout.Verify(io.NopCloser(bytes.NewReader(b)), dg, size, img.Ref.String()), nil
@@ -109,7 +110,7 @@ func (img *Image) Blob(h v1.Hash, size int64) (io.ReadCloser, error) {
 
 // ReadBlob reads and verifies the small blob d describes (a JSON document,
 // at most layout.MaxJSON).
-func (img *Image) ReadBlob(d v1.Descriptor) ([]byte, error) {
+func (img *Store) ReadBlob(d v1.Descriptor) ([]byte, error) {
 	if b, ok := img.extra[d.Digest]; ok {
 		return b, nil
 	}
@@ -117,4 +118,4 @@ func (img *Image) ReadBlob(d v1.Descriptor) ([]byte, error) {
 }
 
 // Close releases the files the image holds open.
-func (img *Image) Close() error { return img.src.Close() }
+func (img *Store) Close() error { return img.src.Close() }

@@ -34,7 +34,7 @@ func fixture(t *testing.T) (string, v1.Image, []byte) {
 
 // manifestOf follows the first descriptor (through nested indexes) to an
 // image manifest and returns it.
-func manifestOf(t *testing.T, img *transport.Image) v1.Manifest {
+func manifestOf(t *testing.T, img *transport.Store) v1.Manifest {
 	t.Helper()
 	d := img.Manifests[0]
 	for d.MediaType.IsIndex() {
@@ -60,7 +60,7 @@ func manifestOf(t *testing.T, img *transport.Image) v1.Manifest {
 }
 
 // diffIDs reads every layer through the Image and hashes it uncompressed.
-func diffIDs(t *testing.T, img *transport.Image, m v1.Manifest) []v1.Hash {
+func diffIDs(t *testing.T, img *transport.Store, m v1.Manifest) []v1.Hash {
 	t.Helper()
 	var out []v1.Hash
 	for _, l := range m.Layers {
