@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/containerd/continuity/fs"
@@ -159,7 +160,10 @@ func hashEntry(h hash.Hash, rel, p string, known Known) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.Copy(h, f)
+		buf := copyBufs.Get().(*[]byte)
+		// Only a Reader: *os.File's WriteTo would allocate a buffer per file.
+		_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, *buf)
+		copyBufs.Put(buf)
 		f.Close()
 		if err != nil {
 			return err
@@ -168,6 +172,10 @@ func hashEntry(h hash.Hash, rel, p string, known Known) error {
 	io.WriteString(h, "\x00")
 	return nil
 }
+
+// copyBufs holds hashEntry's read buffers: a context is mostly small
+// files, and a buffer for each made most of a no-op build's garbage.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // joinFields serialises a list for a key.
 func joinFields(xs []string) string { return strings.Join(xs, "\x00") }

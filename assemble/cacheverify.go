@@ -3,6 +3,7 @@ package assemble
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -14,6 +15,9 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/stevedore-build/stevedore/internal/atomicfile"
+	"github.com/stevedore-build/stevedore/internal/verified"
 )
 
 // treeDigest hashes everything of the directory tree at root that a later
@@ -58,6 +62,86 @@ func treeDigest(root string) (string, error) {
 		return "", err
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// verifiedName is the file of a layer cache entry that records the state
+// (entryStamps) its f/ and blob had when they were last verified in full
+// against meta.json: a later process whose entry has the same state
+// trusts that verification instead of reading the layer again (a COPY of
+// a whole toolchain is hundreds of megabytes). Any change to a file,
+// directory, link or extended attribute under f/, or to the blob, moves
+// some stamp (a ctime at least; see internal/verified for the one limit),
+// and the entry is verified in full again. It is written atomically, in a
+// new entry before the syncfs that publishes it; a missing, torn or stale
+// one only means verifying in full.
+const verifiedName = "verified.json"
+
+type verifiedEntry struct {
+	Key    string `json:"key"`
+	Stamps string `json:"stamps"`
+}
+
+// entryStamps digests the stamp (internal/verified: device, inode, size,
+// mode, modification and change times) of every entry under dir/f, by
+// path in walk order, and of dir/blob when m describes one.
+func entryStamps(dir string, m cacheMeta) (string, error) {
+	h := sha256.New()
+	root := filepath.Join(dir, "f")
+	stamp := func(rel, path string) error {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		st, ok := verified.Of(fi)
+		if !ok {
+			return fmt.Errorf("%s: no stat data", path)
+		}
+		fmt.Fprintf(h, "%q %s\n", rel, st)
+		return nil
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		return stamp(rel, path)
+	})
+	if err != nil {
+		return "", err
+	}
+	if m.Digest != "" {
+		if err := stamp("\x00blob", filepath.Join(dir, "blob")); err != nil {
+			return "", err
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// trustedEntry reports whether entry k in dir records a verified state
+// that is still its state.
+func trustedEntry(k, dir string, m cacheMeta) bool {
+	data, err := os.ReadFile(filepath.Join(dir, verifiedName))
+	if err != nil {
+		return false
+	}
+	var v verifiedEntry
+	if json.Unmarshal(data, &v) != nil || v.Key != k || v.Stamps == "" {
+		return false
+	}
+	now, err := entryStamps(dir, m)
+	return err == nil && now == v.Stamps
+}
+
+// recordEntry records entry k's state after a full verification, when it
+// is the state before (nothing changed while it was read). Best effort: a
+// record that cannot be written means verifying in full next time.
+func recordEntry(k, dir string, m cacheMeta, before string) {
+	after, err := entryStamps(dir, m)
+	if err != nil || before == "" || after != before {
+		return
+	}
+	data, _ := json.Marshal(verifiedEntry{Key: k, Stamps: after})
+	atomicfile.WriteFile(filepath.Join(dir, verifiedName), data, 0o644)
 }
 
 func hashFile(h hash.Hash, path string) error {

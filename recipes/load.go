@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/stevedore-build/stevedore/recipes/containerfile"
 )
@@ -38,14 +42,8 @@ func Load(root string, opts Options) (*Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load tree %s: %w", abs, err)
 	}
-	if err := strayContainerfiles(abs, pkgRoot, probs); err != nil {
+	if err := t.loadPackages(pkgRoot, dirs, probs); err != nil {
 		return nil, fmt.Errorf("load tree %s: %w", abs, err)
-	}
-	for _, d := range dirs {
-		p := t.loadPackage(d, probs)
-		if p != nil {
-			t.Packages = append(t.Packages, p)
-		}
 	}
 	resolveVersions(t.Packages, t.broken, probs)
 	for _, p := range t.Packages {
@@ -57,6 +55,48 @@ func Load(root string, opts Options) (*Tree, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// loadPackages reads the packages in dirs, and looks for stray
+// Containerfiles, on every processor at once. What each found is merged
+// in the order of a sequential load (strays, then dirs in order), so the
+// tree, its warnings and problems are the same.
+func (t *Tree) loadPackages(pkgRoot string, dirs []string, probs *problemList) error {
+	type loaded struct {
+		sub   *Tree
+		probs problemList
+		pkg   *Package
+	}
+	res := make([]loaded, len(dirs))
+	var strays problemList
+	var strayErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { strayErr = strayContainerfiles(t.Root, pkgRoot, &strays) })
+	next := atomic.Int64{}
+	for range max(1, min(runtime.GOMAXPROCS(0), len(dirs))) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(dirs); i = int(next.Add(1)) - 1 {
+				r := &res[i]
+				r.sub = &Tree{Root: t.Root, broken: map[string]bool{}}
+				r.pkg = r.sub.loadPackage(dirs[i], &r.probs)
+			}
+		})
+	}
+	wg.Wait()
+	if strayErr != nil {
+		return strayErr
+	}
+	probs.merge(&strays)
+	for i := range res {
+		r := &res[i]
+		probs.merge(&r.probs)
+		t.Warnings = append(t.Warnings, r.sub.Warnings...)
+		maps.Copy(t.broken, r.sub.broken)
+		if r.pkg != nil {
+			t.Packages = append(t.Packages, r.pkg)
+		}
+	}
+	return nil
 }
 
 // packageDirs lists packages/<stage>/<name> directories, sorted.

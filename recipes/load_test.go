@@ -1,6 +1,8 @@
 package recipes
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,5 +209,74 @@ func TestSubpackagesAreTheTargets(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadOrderIsSequential: packages load on every processor at once, but
+// packages, warnings and problems come out as a sequential load makes them.
+func TestLoadOrderIsSequential(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, s string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wantPkgs, wantWarn []string
+	for i := range 60 {
+		name := fmt.Sprintf("p%02d", i)
+		dir := "packages/core/" + name
+		write(dir+"/Containerfile", "FROM scratch\n")
+		switch i % 3 {
+		case 0:
+			write(dir+"/package.toml", "[package]\nname = \""+name+"\"\nzz = 1\n")
+			wantPkgs = append(wantPkgs, name)
+			wantWarn = append(wantWarn, dir+"/package.toml:3: package.zz: unknown key, ignored")
+		case 1:
+			write(dir+"/package.toml", "[package]\nname = \""+name+"\"\n")
+			wantPkgs = append(wantPkgs, name)
+		case 2:
+			write(dir+"/package.toml", "[package\n")
+		}
+	}
+	for range 3 {
+		_, err := Load(root, Options{})
+		var ps Problems
+		if !errors.As(err, &ps) || len(ps) != 20 {
+			t.Fatalf("Load: %v, want 20 problems", err)
+		}
+		for j := range ps[1:] {
+			if ps[j].File >= ps[j+1].File {
+				t.Fatalf("problems out of order: %v", ps)
+			}
+		}
+	}
+	for i := range 60 {
+		if i%3 == 2 {
+			os.Remove(filepath.Join(root, fmt.Sprintf("packages/core/p%02d/package.toml", i)))
+			os.Remove(filepath.Join(root, fmt.Sprintf("packages/core/p%02d/Containerfile", i)))
+		}
+	}
+	for range 3 {
+		tree, err := Load(root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pkgs, warn []string
+		for _, p := range tree.Packages {
+			pkgs = append(pkgs, p.Name)
+		}
+		for _, w := range tree.Warnings {
+			warn = append(warn, w.String())
+		}
+		if diff := cmp.Diff(wantPkgs, pkgs); diff != "" {
+			t.Errorf("packages (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(wantWarn, warn); diff != "" {
+			t.Errorf("warnings (-want +got):\n%s", diff)
+		}
 	}
 }

@@ -148,6 +148,9 @@ func usesVersion(tmpl string) bool {
 	return false
 }
 
+// urlWhitespace removes what the URL parser strips anywhere in a URL.
+var urlWhitespace = strings.NewReplacer("\t", "", "\r", "", "\n", "")
+
 // urlFileName is the default file name of a source: the last "/"-separated
 // part of the path of a mirror URL (template), as StageX's scripts take it
 // with Python's urlsplit(url).path.split("/")[-1]: the scheme, the
@@ -155,7 +158,7 @@ func usesVersion(tmpl string) bool {
 // nothing is unescaped. A path ending in "/" has the empty name.
 func urlFileName(u string) string {
 	u = strings.TrimLeft(u, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-	u = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(u)
+	u = urlWhitespace.Replace(u)
 	if i := strings.IndexByte(u, ':'); i > 0 && isSchemeStart(u[0]) && strings.Trim(u[:i], schemeChars) == "" {
 		u = u[i+1:]
 	}

@@ -69,7 +69,10 @@ type problemList struct {
 }
 
 func (l *problemList) add(file string, line int, field, format string, a ...any) {
-	p := Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)}
+	l.addProblem(Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (l *problemList) addProblem(p Problem) {
 	if l.seen[p] {
 		return
 	}
@@ -78,6 +81,13 @@ func (l *problemList) add(file string, line int, field, format string, a ...any)
 	}
 	l.seen[p] = true
 	l.ps = append(l.ps, p)
+}
+
+// merge adds m's problems, in order, as add would.
+func (l *problemList) merge(m *problemList) {
+	for _, p := range m.ps {
+		l.addProblem(p)
+	}
 }
 
 func (l *problemList) err() error {

@@ -1,7 +1,6 @@
 package recipes
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"strings"
@@ -83,11 +82,11 @@ func (d *decodedTOML) line(key string) int {
 func keyLines(data []byte) map[string]int {
 	out := map[string]int{}
 	table := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	depth := 0 // open brackets of a multi-line array value
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		line = strings.TrimSpace(line)
 		if depth > 0 {
 			depth += strings.Count(line, "[") - strings.Count(line, "]")
 			continue

@@ -132,6 +132,21 @@ func TestWarmBuildIsCached(t *testing.T) {
 	}
 	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
 
+	// Later targets are checked ahead on every processor, but only once
+	// their dependencies are done: core-greeting uses the rebuilt
+	// core-hello, so it is rebuilt too (core-hello-doc: same recipe).
+	f = filepath.Join(root, "packages/core/hello/Containerfile")
+	data, _ = os.ReadFile(f)
+	os.WriteFile(f, append(data, []byte("LABEL changed=yes\n")...), 0o644)
+	if got := count(""); got != 3 {
+		t.Errorf("after changing core-hello: %d targets cached, want 3", got)
+	}
+	os.WriteFile(f, data, 0o644)
+	if got := count(""); got != 3 {
+		t.Errorf("after changing core-hello back: %d targets cached, want 3", got)
+	}
+	sh(t, root, bin+" --tree . verify core-hello core-box core-filesystem bootstrap-seed core-hello-doc")
+
 	// Without the target records, every layer comes from the layer cache
 	// and the images are the same.
 	targets, _ := filepath.Glob(filepath.Join(root, ".stevedore", "cache", "*-*"))
