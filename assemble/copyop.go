@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"os"
 	"os/exec"
@@ -132,7 +133,12 @@ func unpackArchive(srcRoot, src, destRoot, dest string, ch copy.Chowner, u *copy
 	if u != nil {
 		opts.ChownOpts = &archive.ChownOpts{UID: u.UID, GID: u.GID}
 	}
-	return true, chrootarchive.Untar(f, dest, opts)
+	// Untar works chrooted in dest, so its errors name paths inside the
+	// image: say where on the host, so that a full disk names its folder.
+	if err := chrootarchive.Untar(f, dest, opts); err != nil {
+		return true, fmt.Errorf("unpack %s into %s: %w", filepath.Base(src), dest, err)
+	}
+	return true, nil
 }
 
 func isArchive(p string) (bool, error) {
