@@ -95,36 +95,18 @@ func bigDepTree(b *testing.B, copies int) string {
 			b.Fatal(err)
 		}
 	}
-	mirror := filepath.Join(root, "mirror")
-	must := func(err error) {
-		if err != nil {
-			b.Helper()
-			b.Fatal(err)
-		}
-	}
-	must(os.MkdirAll(mirror, 0o755))
-	out, err := exec.Command("cp", "/bin/busybox", filepath.Join(mirror, "busybox")).CombinedOutput()
-	if err != nil {
-		b.Fatalf("copy busybox: %v\n%s", err, out)
-	}
+	tree := newBenchTree(b, root)
+	mirror, pkg := tree.mirror, tree.pkg
 	goroot := runtime.GOROOT()
 	if goroot == "" {
 		b.Fatal("no GOROOT to build the big dependency from")
 	}
 	tarball := filepath.Join(mirror, "toolchain.tar")
-	out, err = exec.Command("tar", "--sort=name", "--mtime=@1", "--owner=0", "--group=0", "--numeric-owner",
+	out, err := exec.Command("tar", "--sort=name", "--mtime=@1", "--owner=0", "--group=0", "--numeric-owner",
 		"-C", filepath.Dir(goroot), "-cf", tarball, filepath.Base(goroot)).CombinedOutput()
 	if err != nil {
 		b.Fatalf("tar %s: %v\n%s", goroot, err, out)
 	}
-	pkg := func(name, toml, cf string) {
-		dir := filepath.Join(root, "packages", "core", name)
-		must(os.MkdirAll(dir, 0o755))
-		must(os.WriteFile(filepath.Join(dir, "package.toml"), []byte("[package]\nname = \""+name+"\"\n"+toml), 0o644))
-		must(os.WriteFile(filepath.Join(dir, "Containerfile"), []byte(cf), 0o644))
-	}
-	pkg("busybox", "\n[sources.busybox]\nhash = \"@SHA256:busybox@\"\nmirrors = [\"https://example.invalid/busybox/busybox\"]\n",
-		"FROM scratch AS build\nADD --chmod=0755 fetch/busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nFROM scratch AS package\nCOPY --from=build / /\n")
 	var adds strings.Builder
 	for c := 0; c < copies; c++ {
 		fmt.Fprintf(&adds, "ADD fetch/toolchain.tar /opt/toolchain%d/\n", c)

@@ -76,26 +76,8 @@ func BenchmarkRunHeavyVersusBuildKit(b *testing.B) {
 func runHeavyTree(b *testing.B) string {
 	b.Helper()
 	root := filepath.Join(b.TempDir(), "tree")
-	mirror := filepath.Join(root, "mirror")
-	must := func(err error) {
-		if err != nil {
-			b.Helper()
-			b.Fatal(err)
-		}
-	}
-	must(os.MkdirAll(mirror, 0o755))
-	out, err := exec.Command("cp", "/bin/busybox", filepath.Join(mirror, "busybox")).CombinedOutput()
-	if err != nil {
-		b.Fatalf("copy busybox: %v\n%s", err, out)
-	}
-	pkg := func(name, toml, cf string) {
-		dir := filepath.Join(root, "packages", "core", name)
-		must(os.MkdirAll(dir, 0o755))
-		must(os.WriteFile(filepath.Join(dir, "package.toml"), []byte("[package]\nname = \""+name+"\"\n"+toml), 0o644))
-		must(os.WriteFile(filepath.Join(dir, "Containerfile"), []byte(cf), 0o644))
-	}
-	pkg("busybox", "\n[sources.busybox]\nhash = \"@SHA256:busybox@\"\nmirrors = [\"https://example.invalid/busybox/busybox\"]\n",
-		"FROM scratch AS build\nADD --chmod=0755 fetch/busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nFROM scratch AS package\nCOPY --from=build / /\n")
+	tree := newBenchTree(b, root)
+	pkg := tree.pkg
 	cf := "FROM stagex/core-busybox AS build\nRUN mkdir /work\n"
 	for r := 1; r <= runHeavyRuns; r++ {
 		cf += "RUN " + runHeavyScript("/work", r) + "\n"
