@@ -2,7 +2,6 @@ package parity
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -21,13 +20,8 @@ import (
 //	STEVEDORE_SLOW=1 STEVEDORE_BIN=$PWD/bin/stevedore go test -tags osusergo,netgo,seccomp \
 //	    -run XXX -bench ExamplesVersusBuildKit -benchtime 3x ./tests/parity/
 func BenchmarkExamplesVersusBuildKit(b *testing.B) {
-	if os.Getenv("STEVEDORE_SLOW") == "" {
-		b.Skip("set STEVEDORE_SLOW=1")
-	}
-	bin := os.Getenv("STEVEDORE_BIN")
-	if bin == "" {
-		b.Fatal("STEVEDORE_BIN is not set")
-	}
+	slow(b)
+	bin := stevedoreBin(b)
 	var sCold, sWarm, kCold, kWarm time.Duration
 	for i := 0; i < b.N; i++ {
 		root := copyTree(b, "../../examples")

@@ -36,13 +36,8 @@ const bigDepDependents = 6
 //	STEVEDORE_SLOW=1 STEVEDORE_BIN=$PWD/bin/stevedore go test -tags osusergo,netgo,seccomp \
 //	    -run XXX -bench BigDependency -benchtime 1x ./tests/parity/
 func BenchmarkBigDependencyVersusBuildKit(b *testing.B) {
-	if os.Getenv("STEVEDORE_SLOW") == "" {
-		b.Skip("set STEVEDORE_SLOW=1")
-	}
-	bin := os.Getenv("STEVEDORE_BIN")
-	if bin == "" {
-		b.Fatal("STEVEDORE_BIN is not set")
-	}
+	slow(b)
+	bin := stevedoreBin(b)
 	copies := 1
 	if v := os.Getenv("STEVEDORE_BENCH_BIGDEP_COPIES"); v != "" {
 		n, err := strconv.Atoi(v)

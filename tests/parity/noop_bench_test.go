@@ -29,13 +29,8 @@ const noopTargets = 500
 //	STEVEDORE_SLOW=1 STEVEDORE_BIN=$PWD/bin/stevedore go test -tags osusergo,netgo,seccomp \
 //	    -run XXX -bench NoopRebuild -benchtime 3x ./tests/parity/
 func BenchmarkNoopRebuild(b *testing.B) {
-	if os.Getenv("STEVEDORE_SLOW") == "" {
-		b.Skip("set STEVEDORE_SLOW=1")
-	}
-	bin := os.Getenv("STEVEDORE_BIN")
-	if bin == "" {
-		b.Fatal("STEVEDORE_BIN is not set")
-	}
+	slow(b)
+	bin := stevedoreBin(b)
 	root := noopTree(b, noopTargets)
 	runB(b, bin, "--tree", root, "fetch", "--offline", "--mirror-dir", filepath.Join(root, "mirror"), "--progress=quiet")
 	cold := timed(func() { runB(b, bin, "--tree", root, "build", "--progress=quiet") })

@@ -37,13 +37,8 @@ func runHeavyScript(dir string, run int) string {
 //	STEVEDORE_SLOW=1 STEVEDORE_BIN=$PWD/bin/stevedore go test -tags osusergo,netgo,seccomp \
 //	    -run XXX -bench RunHeavy -benchtime 1x ./tests/parity/
 func BenchmarkRunHeavyVersusBuildKit(b *testing.B) {
-	if os.Getenv("STEVEDORE_SLOW") == "" {
-		b.Skip("set STEVEDORE_SLOW=1")
-	}
-	bin := os.Getenv("STEVEDORE_BIN")
-	if bin == "" {
-		b.Fatal("STEVEDORE_BIN is not set")
-	}
+	slow(b)
+	bin := stevedoreBin(b)
 	var sCold, kCold, host time.Duration
 	for i := 0; i < b.N; i++ {
 		root := runHeavyTree(b)

@@ -22,7 +22,7 @@ hi there
 EOT
 `
 
-func slow(t *testing.T) {
+func slow(t testing.TB) {
 	t.Helper()
 	if os.Getenv("STEVEDORE_SLOW") == "" {
 		t.Skip("set STEVEDORE_SLOW=1")

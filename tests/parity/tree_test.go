@@ -80,7 +80,7 @@ func referenceOptions(t testing.TB, root, bk string, tg *recipes.Target, dest st
 }
 
 // stevedoreBin is the binary under test (the Makefile passes it).
-func stevedoreBin(t *testing.T) string {
+func stevedoreBin(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("STEVEDORE_BIN")
 	if bin == "" {
