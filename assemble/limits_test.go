@@ -19,15 +19,7 @@ import (
 // workDir with the given limits and returns the log and the error.
 func buildLimited(t *testing.T, workDir string, lim RunLimits, cf string) (string, error) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("building needs root")
-	}
-	bb, err := os.ReadFile("/bin/busybox")
-	if err != nil {
-		t.Skip("no /bin/busybox (Debian package busybox-static)")
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "busybox"), bb, 0o755)
+	dir := busyboxContext(t)
 	os.WriteFile(filepath.Join(dir, "Containerfile"), []byte("FROM scratch\nCOPY busybox /bin/busybox\n"+cf), 0o644)
 	r, err := sandbox.NewLibcontainer(sandbox.LibcontainerConfig{StateDir: filepath.Join(t.TempDir(), "state")})
 	if err != nil && strings.Contains(err.Error(), "without seccomp support") {
@@ -91,4 +83,22 @@ func TestRunStopsAtMinFreeSpace(t *testing.T) {
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("took %v", d)
 	}
+}
+
+// busyboxContext returns a build context holding the host's static busybox
+// as "busybox", and skips the test unless it runs as root and has one.
+func busyboxContext(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("building needs root")
+	}
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Skip("no /bin/busybox (Debian package busybox-static)")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
