@@ -52,8 +52,9 @@ func (t *Tree) Write(root, busybox string) error {
 
 // fixMetadata gives every directory under root and every mirror file the
 // fixed mode and mtime, so that two writes agree even when they straddle a
-// second or run under different umasks. Package files and directories
-// already have theirs; setting a directory's mtime changes no child's.
+// second or run under different umasks. Package files already have
+// theirs; setting a directory's mtime changes no child's, so this runs
+// once every file is written.
 func fixMetadata(root, mirror string) error {
 	mt := time.Unix(contextDirMtime, 0)
 	return filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
@@ -86,12 +87,8 @@ func (p *Package) write(root string, hashes map[string]string) error {
 		{Path: "Containerfile", Mode: 0o644, Mtime: contextDirMtime, Body: p.Containerfile()},
 	}
 	files = append(files, p.Context...)
-	var dirs []string
 	for _, f := range files {
 		full := filepath.Join(dir, f.Path)
-		for d := filepath.Dir(full); len(d) >= len(dir); d = filepath.Dir(d) {
-			dirs = append(dirs, d)
-		}
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return err
 		}
@@ -106,15 +103,7 @@ func (p *Package) write(root string, hashes map[string]string) error {
 			return err
 		}
 	}
-	for _, d := range dirs {
-		if err := os.Chmod(d, 0o755); err != nil {
-			return err
-		}
-		mt := time.Unix(contextDirMtime, 0)
-		if err := os.Chtimes(d, mt, mt); err != nil {
-			return err
-		}
-	}
+	// fixMetadata gives the package's directories their mode and mtime.
 	return nil
 }
 
