@@ -2,6 +2,7 @@ package recipegen
 
 import (
 	"fmt"
+	pathpkg "path"
 	"strings"
 )
 
@@ -69,7 +70,10 @@ func (sg *stageGen) op(c *cur) string {
 	case 4:
 		return fmt.Sprintf("rm -f %s", a)
 	case 5:
-		return fmt.Sprintf("mv %s %s", a, q(sg.anyPath()))
+		b := sg.anyPath()
+		// mv into a directory lands on b/base(a).
+		return fmt.Sprintf("mv %s %s && { if [ -d %s ] && [ ! -L %s ]; then %s; else %s; fi; }",
+			a, q(b), q(b), q(b), unclock(q(b+"/"+pathpkg.Base(unq(a)))), unclock(q(b)))
 	case 6:
 		return fmt.Sprintf("rm -rf %s && mkdir -p %s && echo %s > %s/r", d, d, w, d)
 	case 7:
@@ -114,10 +118,27 @@ func (sg *stageGen) op(c *cur) string {
 			vars := append(append([]string(nil), c.envs...), c.args...)
 			return fmt.Sprintf("%secho \"$%s\" > %s", wf, pick(sg.gen, vars), f)
 		}
-		return fmt.Sprintf("[ -f %s ] && %scp -p %s %s", f, writable(f2), f, f2)
+		return fmt.Sprintf("[ -f %s ] && %scp -p %s %s && %s", f, writable(f2), f, f2, unclock(f2))
 	}
-	return fmt.Sprintf("mv %s %s/", f, d)
+	return fmt.Sprintf("mv %s %s/ && %s", f, d, unclock(q(unq(d)+"/"+pathpkg.Base(unq(f)))))
 }
+
+// unclock gives the entry at the quoted path p a fresh mtime when its
+// mtime came from the clock (a nonzero nanosecond part) rather than from
+// touch -d. mv and cp -p carry an entry's mtime to another path; when the
+// entry they replace was made in the same clock tick, with the same mode,
+// owner and size, BuildKit's differ (and stevedore, which ports it) leaves
+// the new entry out of the layer, so whether it is in the layer depends
+// on timing, in both builders (seed 5523). A fresh mtime keeps the
+// campaign to recipes that BuildKit itself builds reproducibly; times set
+// by touch -d are whole seconds and stay, so equal times on purpose are
+// still generated.
+func unclock(p string) string {
+	return fmt.Sprintf(`case "$(stat -c %%y %s)" in *.000000000*) ;; *) touch -c -h %s;; esac`, p, p)
+}
+
+// unq removes q's quotes.
+func unq(p string) string { return strings.TrimSuffix(strings.TrimPrefix(p, "'"), "'") }
 
 // containsWord reports whether the shell text s runs command w.
 func containsWord(s, w string) bool {
