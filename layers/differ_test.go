@@ -156,6 +156,37 @@ func metadataCases() []differCase {
 			want: []entry{{Name: "f", Type: tar.TypeReg, Mode: 0o644, Size: 4, ModTime: 1000, Data: "bbbb"}},
 		},
 		{
+			// BuildKit's rule, kept for parity: with nonzero nanoseconds
+			// equal times stand for equal content. Real times are equal
+			// only when copied (mv, cp -p) or made in one clock tick; the
+			// README tells users about the second case.
+			name: "same size and mtime with nanoseconds but new content is not an entry",
+			lower: func(t *testing.T, r string) {
+				writeFile(t, filepath.Join(r, "f"), "aaaa", 0o644)
+				setMtime(t, filepath.Join(r, "f"), 1000, 5)
+			},
+			change: func(t *testing.T, r string) {
+				writeFile(t, filepath.Join(r, "f"), "bbbb", 0o644)
+				setMtime(t, filepath.Join(r, "f"), 1000, 5)
+			},
+			want: nil,
+		},
+		{
+			name: "fifo replaced by a fifo with the same mode, owner and mtime is not an entry",
+			lower: func(t *testing.T, r string) {
+				mustOK(t, unix.Mkfifo(filepath.Join(r, "p"), 0o644))
+				mustOK(t, unix.Chmod(filepath.Join(r, "p"), 0o644))
+				setMtime(t, filepath.Join(r, "p"), 1000, 5)
+			},
+			change: func(t *testing.T, r string) {
+				mustOK(t, unix.Mkfifo(filepath.Join(r, "q"), 0o644))
+				mustOK(t, unix.Chmod(filepath.Join(r, "q"), 0o644))
+				setMtime(t, filepath.Join(r, "q"), 1000, 5)
+				mustOK(t, os.Rename(filepath.Join(r, "q"), filepath.Join(r, "p")))
+			},
+			want: nil,
+		},
+		{
 			name: "dir whose only change is its mtime is not an entry",
 			lower: func(t *testing.T, r string) {
 				mustOK(t, os.Mkdir(filepath.Join(r, "d"), 0o755))
