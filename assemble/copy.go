@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/continuity/fs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -233,6 +234,9 @@ func (d *dispatcher) copyHeredocs(ctx context.Context, c copySpec, root, dest st
 		if err := writeFileMode(p, []byte(h.Data), 0o644); err != nil {
 			return err
 		}
+		if err := d.shareHeredocTime(p, name, h.Data); err != nil {
+			return err
+		}
 		op := copyOp{srcRoot: tmp, src: filepath.ToSlash(filepath.Join("/", name)), destRoot: root, dest: dest, mode: mode, user: u}
 		err = op.run(ctx)
 		os.RemoveAll(tmp)
@@ -240,6 +244,25 @@ func (d *dispatcher) copyHeredocs(ctx context.Context, c copySpec, root, dest st
 			return err
 		}
 	}
+	return nil
+}
+
+// shareHeredocTime gives the heredoc file p the mtime of the first file
+// made from the same name and content in this target's build, as
+// BuildKit's shared Mkfile vertex does.
+func (d *dispatcher) shareHeredocTime(p, name, data string) error {
+	key := name + "\x00" + data
+	if t, ok := d.heredocTimes[key]; ok {
+		return os.Chtimes(p, t, t)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	if d.heredocTimes == nil {
+		d.heredocTimes = map[string]time.Time{}
+	}
+	d.heredocTimes[key] = fi.ModTime()
 	return nil
 }
 
