@@ -119,11 +119,6 @@ type dispatcher struct {
 	seq    int
 	log    io.Writer
 	images map[string]*loadedImage // named image contexts, loaded once
-	// heredocTimes is the mtime of each heredoc file (by name and
-	// content): BuildKit makes one Mkfile vertex of equal heredocs, so
-	// their files share one mtime, and a second COPY of the same heredoc
-	// is unchanged for the differ (campaign seed 10395).
-	heredocTimes map[string]time.Time
 }
 
 // Build executes the target's stages and returns its image.

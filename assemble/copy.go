@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/containerd/continuity/fs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -234,7 +233,7 @@ func (d *dispatcher) copyHeredocs(ctx context.Context, c copySpec, root, dest st
 		if err := writeFileMode(p, []byte(h.Data), 0o644); err != nil {
 			return err
 		}
-		if err := d.shareHeredocTime(p, name, h.Data); err != nil {
+		if err := d.heredocTime(p); err != nil {
 			return err
 		}
 		op := copyOp{srcRoot: tmp, src: filepath.ToSlash(filepath.Join("/", name)), destRoot: root, dest: dest, mode: mode, user: u}
@@ -247,23 +246,15 @@ func (d *dispatcher) copyHeredocs(ctx context.Context, c copySpec, root, dest st
 	return nil
 }
 
-// shareHeredocTime gives the heredoc file p the mtime of the first file
-// made from the same name and content in this target's build, as
-// BuildKit's shared Mkfile vertex does.
-func (d *dispatcher) shareHeredocTime(p, name, data string) error {
-	key := name + "\x00" + data
-	if t, ok := d.heredocTimes[key]; ok {
-		return os.Chtimes(p, t, t)
-	}
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	if d.heredocTimes == nil {
-		d.heredocTimes = map[string]time.Time{}
-	}
-	d.heredocTimes[key] = fi.ModTime()
-	return nil
+// heredocTime gives the heredoc file p the time SOURCE_DATE_EPOCH.
+// BuildKit makes one Mkfile vertex of equal heredocs, so every copy of a
+// heredoc has the one time that vertex first ran at, and a second COPY of
+// it is unchanged for the differ (campaign seed 10395). A fixed time gives
+// that on a cold build and after a layer cache hit alike (cached layers
+// come back with their times clamped to the epoch): equal times with no
+// nanoseconds make the differ compare content.
+func (d *dispatcher) heredocTime(p string) error {
+	return os.Chtimes(p, d.t.Epoch, d.t.Epoch)
 }
 
 // writeFileMode writes a file with exactly mode, whatever the umask.

@@ -196,3 +196,43 @@ func TestConcurrentBuildsShareCache(t *testing.T) {
 	}
 	sh(t, root, bin+" --tree . verify")
 }
+
+// TestHeredocWarmEqualsCold: the same heredoc copied twice, with the first
+// copy's layer from the layer cache and the second built anew, gives the
+// image a cold build gives (a heredoc file's time must not depend on
+// which layers came from the cache; campaign seed 10395).
+func TestHeredocWarmEqualsCold(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("building needs root")
+	}
+	bin := stevedore(t)
+	root := filepath.Join(t.TempDir(), "tree")
+	sh(t, "", "cp -a ../../examples "+root)
+	os.RemoveAll(filepath.Join(root, "out"))
+	os.RemoveAll(filepath.Join(root, ".stevedore"))
+	os.RemoveAll(filepath.Join(root, "digests"))
+	pkg := filepath.Join(root, "packages/core/heredoc2")
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pkg, "package.toml"), []byte("[package]\nname = \"heredoc2\"\n"), 0o644)
+	recipe := func(step string) {
+		cf := "FROM stagex/core-box\nCOPY <<EOF /n/l/\nsame\nEOF\nRUN mkdir -p /s/" + step + "\nCOPY <<EOF /n/l/\nsame\nEOF\n"
+		if err := os.WriteFile(filepath.Join(pkg, "Containerfile"), []byte(cf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := func(args string) string {
+		sh(t, root, bin+" --tree . build --progress=quiet "+args+" core-heredoc2 && "+bin+" --tree . digests core-heredoc2")
+		return readDigests(t, root)["core.txt"]
+	}
+	recipe("1")
+	sh(t, root, "sh mirror.sh mirror && "+bin+" --tree . fetch --offline --mirror-dir mirror --progress=quiet")
+	build("")
+	recipe("2")
+	warm := build("")
+	cold := build("--no-cache")
+	if warm != cold {
+		t.Errorf("digests after a partly cached build differ from a cold build:\nwarm:\n%s\ncold:\n%s", warm, cold)
+	}
+}
