@@ -43,10 +43,7 @@ func buildExamples(t *testing.T, bin, umask, jobs string) map[string]string {
 	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sh(t, "", "cp -a ../../examples "+root)
-	for _, d := range []string{"out", "fetch", "digests", ".stevedore"} {
-		os.RemoveAll(filepath.Join(root, d))
-	}
+	copyExamples(t, root, "fetch", "digests")
 	tmp := t.TempDir()
 	script := strings.Join([]string{
 		"umask " + umask,
@@ -58,6 +55,18 @@ func buildExamples(t *testing.T, bin, umask, jobs string) map[string]string {
 	}, " && ")
 	sh(t, root, script)
 	return readDigests(t, root)
+}
+
+// copyExamples copies examples/ to root without its build state (out/,
+// .stevedore/) and without the other folders drop names.
+func copyExamples(t *testing.T, root string, drop ...string) {
+	t.Helper()
+	sh(t, "", "cp -a ../../examples "+root)
+	for _, d := range append([]string{"out", ".stevedore"}, drop...) {
+		if err := os.RemoveAll(filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func readDigests(t *testing.T, root string) map[string]string {
@@ -105,9 +114,7 @@ func TestWarmBuildIsCached(t *testing.T) {
 	}
 	bin := stevedore(t)
 	root := filepath.Join(t.TempDir(), "tree")
-	sh(t, "", "cp -a ../../examples "+root)
-	os.RemoveAll(filepath.Join(root, "out"))
-	os.RemoveAll(filepath.Join(root, ".stevedore"))
+	copyExamples(t, root)
 	sh(t, root, "sh mirror.sh mirror && "+bin+" --tree . fetch --offline --mirror-dir mirror --progress=quiet && "+bin+" --tree . build --progress=quiet")
 	count := func(args string) int {
 		cmd := exec.Command("sh", "-c", bin+" --tree . build "+args)
@@ -174,9 +181,7 @@ func TestConcurrentBuildsShareCache(t *testing.T) {
 	}
 	bin := stevedore(t)
 	root := filepath.Join(t.TempDir(), "tree")
-	sh(t, "", "cp -a ../../examples "+root)
-	os.RemoveAll(filepath.Join(root, "out"))
-	os.RemoveAll(filepath.Join(root, ".stevedore"))
+	copyExamples(t, root)
 	sh(t, root, "sh mirror.sh mirror && "+bin+" --tree . fetch --offline --mirror-dir mirror --progress=quiet")
 	errs := make(chan error, 2)
 	for i := 0; i < 2; i++ {
@@ -207,10 +212,7 @@ func TestHeredocWarmEqualsCold(t *testing.T) {
 	}
 	bin := stevedore(t)
 	root := filepath.Join(t.TempDir(), "tree")
-	sh(t, "", "cp -a ../../examples "+root)
-	os.RemoveAll(filepath.Join(root, "out"))
-	os.RemoveAll(filepath.Join(root, ".stevedore"))
-	os.RemoveAll(filepath.Join(root, "digests"))
+	copyExamples(t, root, "digests")
 	pkg := filepath.Join(root, "packages/core/heredoc2")
 	if err := os.MkdirAll(pkg, 0o755); err != nil {
 		t.Fatal(err)
