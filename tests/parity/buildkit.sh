@@ -11,6 +11,8 @@
 #   buildkit.sh buildctl [--addr A] [--workdir W] -- ARGS...
 #                                      buildctl ARGS against the daemon (docker buildx
 #                                      build's equivalent calls; see buildkitref.Buildx)
+#   buildkit.sh prune [--addr A] [--workdir W]
+#                                      drop the daemon's whole build cache, between two builds
 #
 # build options (see docs/buildkit-output.md "Running the reference"):
 #   --context DIR          main build context (packages/<stage>/<origin>)        required
@@ -269,6 +271,35 @@ buildctl_cmd() {
 	"$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)"
 }
 
+# prune drops every cache record of the daemon, holding the build lock so
+# that no build runs meanwhile. A long campaign calls it every few dozen
+# trees: BuildKit's default GC policies only act when the disk fills, and
+# with tens of thousands of snapshots in its bolt databases every build
+# slowed down 2-3 times (0.21 s per instruction over the first 60 trees,
+# 0.48 s after 480).
+prune_cmd() {
+	addr="" work=$(default_workdir)
+	while [ $# -gt 0 ]; do
+		[ $# -ge 2 ] || die "prune: $1 needs a value"
+		case "$1" in
+		--addr) addr=$2 ;;
+		--workdir) work=$2 ;;
+		*) die "prune: unknown option $1" ;;
+		esac
+		shift 2
+	done
+	host=$(addr_of "$addr" "$work")
+	bin=$(ensure)
+	case "$host" in
+	unix://*) lock="${host#unix://}.build-lock" ;;
+	*) die "prune: only a unix:// daemon address can be locked, got $host" ;;
+	esac
+	(
+		flock 9
+		"$bin/buildctl" --addr "$host" prune --all >/dev/null || die "buildctl prune --all failed"
+	) 9>"$lock"
+}
+
 # fresh_contexts BIN HOST build ARGS... runs one buildctl build that sees
 # exactly the files of its local contexts. buildctl sets no session shared
 # key, so BuildKit keeps one incremental copy per local name ("context",
@@ -301,8 +332,9 @@ start) start "$@" ;;
 stop) stop "$@" ;;
 build) build "$@" ;;
 buildctl) buildctl_cmd "$@" ;;
+prune) prune_cmd "$@" ;;
 *)
-	echo "usage: $0 ensure | start [WORKDIR] | stop [WORKDIR] | build --context DIR --name NAME --dest DIR [...]" >&2
+	echo "usage: $0 ensure | start [WORKDIR] | stop [WORKDIR] | build --context DIR --name NAME --dest DIR [...] | buildctl [...] -- ARGS | prune [--addr A]" >&2
 	exit 2
 	;;
 esac

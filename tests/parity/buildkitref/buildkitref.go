@@ -205,6 +205,15 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
+// Prune drops the daemon's whole build cache. It waits for the build that
+// runs, and no build starts until it is done.
+func (d *Daemon) Prune(ctx context.Context) error {
+	if _, err := d.opts.run(ctx, nil, "prune", "--addr", d.Addr); err != nil {
+		return fmt.Errorf("%w\nbuildkitd log:\n%s", err, d.Log())
+	}
+	return nil
+}
+
 // Build runs the reference build of one target into o.Dest.
 func (d *Daemon) Build(ctx context.Context, o BuildOptions) error {
 	args := append([]string{"build", "--addr", d.Addr}, o.Args()...)

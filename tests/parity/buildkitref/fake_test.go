@@ -83,3 +83,52 @@ func TestEnsureUsesCache(t *testing.T) {
 		t.Errorf("Ensure = %q, want %q", got, want)
 	}
 }
+
+// TestPruneHoldsTheBuildLock: Prune runs buildctl prune --all against the
+// daemon's address, only once no build holds the lock, and reports a
+// failing buildctl.
+func TestPruneHoldsTheBuildLock(t *testing.T) {
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("needs flock (util-linux)")
+	}
+	for _, fail := range []bool{false, true} {
+		cache := fakeCache(t, "exit 0")
+		dir := t.TempDir()
+		record := filepath.Join(dir, "args")
+		status := "0"
+		if fail {
+			status = "7"
+		}
+		ctl := "#!/bin/sh\necho \"$@\" >> " + record + "\necho pruned-stderr >&2\nexit " + status + "\n"
+		if err := os.WriteFile(filepath.Join(cache, "bin", "buildctl"), []byte(ctl), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sock := filepath.Join(dir, "buildkitd.sock")
+		d := &Daemon{Addr: "unix://" + sock, Workdir: dir, opts: Options{Cache: cache}}
+
+		// A build holds the lock for a second; Prune must wait for it.
+		holder := exec.Command("flock", sock+".build-lock", "sleep", "1")
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		start := time.Now()
+		err := d.Prune(context.Background())
+		waited := time.Since(start)
+		holder.Wait()
+		if fail {
+			if err == nil || !strings.Contains(err.Error(), "buildctl prune --all failed") {
+				t.Errorf("Prune with a failing buildctl: err = %v", err)
+			}
+		} else if err != nil {
+			t.Fatalf("Prune: %v", err)
+		}
+		if waited < 500*time.Millisecond {
+			t.Errorf("Prune returned after %s while a build held the lock", waited)
+		}
+		got, _ := os.ReadFile(record)
+		if want := "--addr unix://" + sock + " prune --all\n"; string(got) != want {
+			t.Errorf("buildctl called with %q, want %q", got, want)
+		}
+	}
+}

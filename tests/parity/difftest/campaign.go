@@ -28,6 +28,10 @@ type Campaign struct {
 	// Until, when set, stops starting trees at that time (the campaign
 	// then reports what it built).
 	Until time.Time
+	// PruneEvery drops BuildKit's build cache after every so many trees
+	// (0: never). The cache only grows otherwise, and its bolt databases
+	// slow every later build down.
+	PruneEvery int
 	// Log receives one line per tree.
 	Log func(format string, a ...any)
 }
@@ -41,7 +45,9 @@ type Stats struct {
 	Wasted, Invalid, Known int
 	// Failures are the reports of seeds with differences.
 	Failures []*Failure
-	Elapsed  time.Duration
+	// Prunes of BuildKit's cache done and failed (see PruneEvery).
+	Prunes, PruneErrors int
+	Elapsed             time.Duration
 }
 
 // PerMinute is the campaign's rate in trees per minute.
@@ -72,7 +78,17 @@ func (c *Campaign) Run(ctx context.Context) *Stats {
 				if f != nil {
 					st.Failures = append(st.Failures, f)
 				}
+				prune := c.PruneEvery > 0 && st.Trees%c.PruneEvery == 0
 				mu.Unlock()
+				if prune {
+					err := c.prune(ctx)
+					mu.Lock()
+					st.Prunes++
+					if err != nil {
+						st.PruneErrors++
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -101,6 +117,22 @@ func (st *Stats) add(res *Result) {
 			st.Targets++
 		}
 	}
+}
+
+// prune drops BuildKit's cache. A failed prune is logged and counted, not
+// fatal: the campaign only gets slower.
+func (c *Campaign) prune(ctx context.Context) error {
+	ck := c.Checker
+	if ck.NoBuildKit || ck.Daemon == nil {
+		return nil
+	}
+	t0 := time.Now()
+	if err := ck.Daemon.Prune(ctx); err != nil {
+		c.log("prune of BuildKit's cache failed: %v", err)
+		return err
+	}
+	c.log("pruned BuildKit's cache in %s", time.Since(t0).Round(time.Millisecond))
+	return nil
 }
 
 // one checks one seed; on a difference it shrinks and writes the report.

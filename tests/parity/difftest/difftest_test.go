@@ -24,6 +24,7 @@ var (
 	rootless = flag.Bool("rootless", true, "also build every tree rootless (user "+RootlessUser+")")
 	budget   = flag.Int("shrink", 60, "candidates tried to minimize a failure (0: no shrinking)")
 	duration = flag.Duration("for", 0, "TestCampaign: start no tree after this long (0: no limit)")
+	pruneN   = flag.Int("prune-every", 40, "TestCampaign: drop BuildKit's build cache after every N trees (0: never)")
 )
 
 // fixedSeeds are the slow suite's trees: a few minutes at most.
@@ -35,10 +36,16 @@ const fixedFirst, fixedSeeds = 1, 10
 // and stevedore diff's explanation.
 func TestDifferential(t *testing.T) {
 	c := newCampaign(t, fixedFirst, fixedSeeds, false)
+	// Prune mid-run, as long campaigns do: the trees after a prune must
+	// build the same from an empty BuildKit cache.
+	c.PruneEvery = fixedSeeds / 2
 	st := c.Run(context.Background())
 	t.Log(st)
 	for _, f := range st.Failures {
 		t.Errorf("%s", f.Report())
+	}
+	if st.Prunes != 2 || st.PruneErrors != 0 {
+		t.Errorf("%d prunes of BuildKit's cache, %d failed; want 2 and 0 (see the log)", st.Prunes, st.PruneErrors)
 	}
 }
 
@@ -49,7 +56,7 @@ func TestCampaign(t *testing.T) {
 		t.Skip("no -seeds: run make parity-fuzz SEEDS=N")
 	}
 	c := newCampaign(t, *first, *seeds, *rootless)
-	c.Jobs, c.Out = *jobs, *out
+	c.Jobs, c.Out, c.PruneEvery = *jobs, *out, *pruneN
 	if *duration > 0 {
 		c.Until = time.Now().Add(*duration)
 	}
