@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
+	fscopy "github.com/tonistiigi/fsutil/copy"
 
 	"github.com/stevedore-build/stevedore/assemble"
 	"github.com/stevedore-build/stevedore/build"
@@ -141,9 +142,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, args []stri
 		return err
 	}
 	defer done()
-	// BuildKit's daemon runs with umask 022; files the build creates
-	// without explicit modes must not depend on the caller's umask.
-	syscall.Umask(0o022)
+	builderUmask()
 	if o.Bundle != "" {
 		trust, err := bundleTrust(cmd, o.BundleKeyring, o.BundleQuorum)
 		if err != nil {
@@ -276,4 +275,17 @@ func newImageResolverAt(store, lock string, o *buildOptions) (*imagestore.Resolv
 		StoreDir: store,
 		LockFile: lock,
 	})
+}
+
+// builderUmask gives the build buildkitd's file-creation rules (its
+// main_unix.go): umask 0, and fsutil's MkdirAll told so, which then keeps
+// what mkdir(2) gives a new directory instead of chmod-ing it to the
+// requested mode. The difference is the setgid bit a directory inherits
+// from a setgid parent: WORKDIR, COPY and ADD create directories with it
+// in BuildKit, and a chmod clears it (campaign seed 11499). So files made
+// without an explicit mode do not depend on the caller's umask either.
+// RUN steps still start with umask 0022: libcontainer's init sets it.
+func builderUmask() {
+	syscall.Umask(0)
+	fscopy.UmaskIsZero = true
 }

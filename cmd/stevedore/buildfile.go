@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -90,7 +89,7 @@ func runBuildFile(cmd *cobra.Command, o *buildOptions, args []string) error {
 		return err
 	}
 	defer done()
-	syscall.Umask(0o022)
+	builderUmask()
 	cacheRoot, err := cacheDir(o.CacheDir)
 	if err != nil {
 		return err
