@@ -263,12 +263,14 @@ buildctl_cmd() {
 	shift
 	host=$(addr_of "$addr" "$work")
 	bin=$(ensure)
-	if [ "${1:-}" = build ]; then
+	case "${1:-}" in
+	build)
 		shift
 		fresh_contexts "$bin" "$host" build "$@" >&2 || die "buildctl build $* failed (see above)"
-		return 0
-	fi
-	"$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)"
+		;;
+	prune) with_build_lock "$host" "$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)" ;;
+	*) "$bin/buildctl" --addr "$host" "$@" >&2 || die "buildctl $* failed (see above)" ;;
+	esac
 }
 
 # prune drops every cache record of the daemon, holding the build lock so
@@ -278,26 +280,7 @@ buildctl_cmd() {
 # slowed down 2-3 times (0.21 s per instruction over the first 60 trees,
 # 0.48 s after 480).
 prune_cmd() {
-	addr="" work=$(default_workdir)
-	while [ $# -gt 0 ]; do
-		[ $# -ge 2 ] || die "prune: $1 needs a value"
-		case "$1" in
-		--addr) addr=$2 ;;
-		--workdir) work=$2 ;;
-		*) die "prune: unknown option $1" ;;
-		esac
-		shift 2
-	done
-	host=$(addr_of "$addr" "$work")
-	bin=$(ensure)
-	case "$host" in
-	unix://*) lock="${host#unix://}.build-lock" ;;
-	*) die "prune: only a unix:// daemon address can be locked, got $host" ;;
-	esac
-	(
-		flock 9
-		"$bin/buildctl" --addr "$host" prune --all >/dev/null || die "buildctl prune --all failed"
-	) 9>"$lock"
+	buildctl_cmd "$@" -- prune --all
 }
 
 # fresh_contexts BIN HOST build ARGS... runs one buildctl build that sees
@@ -312,16 +295,28 @@ prune_cmd() {
 fresh_contexts() {
 	fc_bin=$1 fc_host=$2
 	shift 2
-	case "$fc_host" in
-	unix://*) fc_lock="${fc_host#unix://}.build-lock" ;;
-	*) die "buildctl build: only a unix:// daemon address can be locked, got $fc_host" ;;
+	with_build_lock "$fc_host" fresh_build "$@"
+}
+
+fresh_build() {
+	"$fc_bin/buildctl" --addr "$fc_host" prune --filter type==source.local >/dev/null ||
+		die "buildctl prune of the local sources failed"
+	"$fc_bin/buildctl" --addr "$fc_host" "$@"
+}
+
+# with_build_lock HOST CMD... runs CMD (a command or a function) holding the
+# daemon's build lock, an flock next to its socket, so that builds and
+# prunes run one at a time.
+with_build_lock() {
+	case "$1" in
+	unix://*) wl_lock="${1#unix://}.build-lock" ;;
+	*) die "only a unix:// daemon address can be locked, got $1" ;;
 	esac
+	shift
 	(
 		flock 9
-		"$fc_bin/buildctl" --addr "$fc_host" prune --filter type==source.local >/dev/null ||
-			die "buildctl prune of the local sources failed"
-		"$fc_bin/buildctl" --addr "$fc_host" "$@"
-	) 9>"$fc_lock"
+		"$@"
+	) 9>"$wl_lock"
 }
 
 cmd=${1:-}
